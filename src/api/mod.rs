@@ -1,0 +1,11 @@
+//! The typed Polyaxon REST client: one request funnel, models, errors and endpoints.
+
+pub mod client;
+pub mod error;
+pub mod models;
+pub mod versions;
+
+pub use client::{ApiRequest, Client, ClientConfig, Secret};
+pub use error::ApiError;
+pub use models::{Kind, ProjectVersion, Resource, Stage, Stages};
+pub use versions::{ListParams, Registry};

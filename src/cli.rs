@@ -1,0 +1,136 @@
+//! The clap command tree: every command, flag and help text (with `$ pxa …` examples).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::api::models::Kind;
+use crate::output::Format;
+
+/// Fast client for Polyaxon artifact, model and component registries.
+///
+/// Reads the same settings as the official `polyaxon` CLI: POLYAXON_HOST, POLYAXON_AUTH_TOKEN and
+/// the files in ~/.polyaxon. Flags win over the environment, which wins over the files.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pxa",
+    version,
+    propagate_version = false,
+    after_help = "Examples:\n  $ pxa ls -p demo\n  $ pxa get demo:v1 -o json\n  $ pxa stages -p demo --version v1\n\nExit codes: 0 ok, 1 server error, 2 usage, 3 not found, 4 auth, 5 conflict,\n6 precondition, 7 timeout, 8 unreachable, 9 integrity, 10 partial (see README)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags accepted by every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Polyaxon host URL [env: POLYAXON_HOST] [default: http://localhost:8000]
+    #[arg(long, global = true, value_name = "URL")]
+    pub host: Option<String>,
+    /// API token (sent as `Authorization: Token …`) [env: POLYAXON_AUTH_TOKEN]
+    #[arg(long, global = true, value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Registry to use
+    #[arg(long, global = true, value_enum, default_value_t = Kind::Artifact)]
+    pub kind: Kind,
+    /// Output format: table on a terminal, tab-separated when piped
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Auto)]
+    pub output: Format,
+    /// Seconds to wait for the server before giving up [env: POLYAXON_TIMEOUT] [default: 60]
+    #[arg(long, global = true, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Do not verify TLS certificates (prints a warning)
+    #[arg(long, global = true)]
+    pub insecure: bool,
+    /// Trust this PEM CA bundle in addition to the system's [env: POLYAXON_SSL_CA_CERT]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Show requests and timings on stderr (never the token)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show one version
+    #[command(
+        after_help = "Examples:\n  $ pxa get -p demo --version v1\n  $ pxa get acme/demo:v1 -o json\n  $ pxa get demo:m1 --kind model -o yaml"
+    )]
+    Get(VersionArgs),
+    /// List versions, following pages past the server's 100-per-page cap
+    #[command(
+        visible_alias = "list",
+        after_help = "Examples:\n  $ pxa ls -p demo\n  $ pxa ls -p demo -q 'stage: production' -s -created_at -l 5\n  $ pxa ls -p demo --all -o name"
+    )]
+    Ls(LsArgs),
+    /// Show a version's current stage and stage history
+    #[command(
+        after_help = "Examples:\n  $ pxa stages -p demo --version v1\n  $ pxa stages demo:v1 -o json"
+    )]
+    Stages(VersionArgs),
+}
+
+/// Which version a command is about.
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// The version as [OWNER/]PROJECT:VERSION, or a version name used with -p
+    #[arg(value_name = "TARGET")]
+    pub target: Option<String>,
+    /// Project as PROJECT or OWNER/PROJECT (owner defaults to `default`)
+    #[arg(short, long, value_name = "PROJECT")]
+    pub project: Option<String>,
+    /// Version name (also -ver, as in the official CLI) [default: latest]
+    #[arg(long = "version", visible_alias = "ver", value_name = "NAME")]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Project as [OWNER/]PROJECT (same as -p)
+    #[arg(value_name = "PROJECT", conflicts_with = "project")]
+    pub target: Option<String>,
+    /// Project as PROJECT or OWNER/PROJECT (owner defaults to `default`)
+    #[arg(short, long, value_name = "PROJECT")]
+    pub project: Option<String>,
+    /// Filter, e.g. 'stage: production' or 'name: %v1%,created_at: >2026-01-01'
+    #[arg(short, long)]
+    pub query: Option<String>,
+    /// Sort by fields, `-` for descending, e.g. -created_at or name
+    #[arg(short, long)]
+    pub sort: Option<String>,
+    /// Most versions to show (pages are followed as needed)
+    #[arg(short, long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: u64,
+    /// Versions to skip first (also -off)
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    /// Every version, whatever --limit says
+    #[arg(short, long)]
+    pub all: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn tree_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_has_an_example() {
+        for sub in Cli::command().get_subcommands() {
+            let help = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(help.contains("$ pxa "), "{} has no example", sub.get_name());
+        }
+    }
+}

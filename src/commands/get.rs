@@ -1,0 +1,98 @@
+//! `pxa get`: show one version.
+
+use anyhow::Result;
+
+use super::{Context, not_found_hint};
+use crate::api::ProjectVersion;
+use crate::cli::VersionArgs;
+use crate::output::Format;
+
+pub async fn run(args: VersionArgs, ctx: &Context) -> Result<()> {
+    let (project, name) = ctx.version_target(&args)?;
+    let registry = ctx.registry(project);
+    let version = ctx
+        .client()?
+        .get_version(&registry, &name)
+        .await
+        .map_err(|e| not_found_hint(e, &name, ctx))?;
+    print_version(ctx, &version.raw, &version.item)?;
+    Ok(())
+}
+
+/// Prints one version in the chosen format (shared by the commands that return a version).
+pub fn print_version(
+    ctx: &Context,
+    raw: &serde_json::Value,
+    v: &ProjectVersion,
+) -> std::io::Result<()> {
+    let out = &ctx.out;
+    match out.format {
+        Format::Json | Format::Yaml => out.structured(raw),
+        Format::Name => out.lines([&v.name]),
+        Format::Table => out.rows(&["FIELD", "VALUE"], &fields(ctx, v)),
+        _ => out.rows(&[], &fields(ctx, v)),
+    }
+}
+
+fn fields(ctx: &Context, v: &ProjectVersion) -> Vec<Vec<String>> {
+    let out = &ctx.out;
+    let meta = v.meta_info.clone().unwrap_or_default();
+    let run = meta.run.as_ref().map(|r| {
+        let uuid = r.uuid.clone().or_else(|| v.run.clone()).unwrap_or_default();
+        match &r.name {
+            Some(name) => format!("{name} ({uuid})"),
+            None => uuid,
+        }
+    });
+    let lineage: Vec<String> = meta
+        .lineage
+        .iter()
+        .chain(meta.artifacts.iter())
+        .flatten()
+        .map(|a| {
+            format!(
+                "{} ({})",
+                a.name.as_deref().unwrap_or("?"),
+                a.kind.as_deref().unwrap_or("?")
+            )
+        })
+        .collect();
+    let project = match (&v.owner, &v.project) {
+        (Some(o), Some(p)) => format!("{o}/{p}"),
+        (None, Some(p)) => p.clone(),
+        _ => String::new(),
+    };
+    let mut rows = vec![
+        ("name", v.name.clone()),
+        (
+            "kind",
+            v.kind.clone().unwrap_or_else(|| ctx.kind.to_string()),
+        ),
+        ("project", project),
+        ("uuid", v.uuid.clone().unwrap_or_default()),
+        ("stage", v.stage.clone().unwrap_or_default()),
+        ("description", v.description.clone().unwrap_or_default()),
+        (
+            "tags",
+            v.tags.as_ref().map(|t| t.join(",")).unwrap_or_default(),
+        ),
+        ("run", run.or_else(|| v.run.clone()).unwrap_or_default()),
+        ("artifacts", lineage.join(", ")),
+        ("state", v.state.clone().unwrap_or_default()),
+        ("created", out.time(v.created_at.as_deref())),
+        ("updated", out.time(v.updated_at.as_deref())),
+        ("content", v.content.clone().unwrap_or_default()),
+        ("readme", v.readme.clone().unwrap_or_default()),
+    ];
+    if out.tty {
+        rows.retain(|(_, value)| !value.is_empty());
+        for (_, value) in rows.iter_mut() {
+            if value.chars().count() > 100 {
+                *value = format!("{}…", value.chars().take(99).collect::<String>());
+            }
+        }
+    }
+    rows.into_iter()
+        .map(|(k, v)| vec![k.to_string(), v])
+        .collect()
+}

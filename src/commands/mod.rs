@@ -1,0 +1,141 @@
+//! Command dispatch and the context every command runs with.
+
+pub mod get;
+pub mod ls;
+pub mod stages;
+
+use std::sync::OnceLock;
+
+use anyhow::Result;
+
+use crate::api::{Client, Kind, Registry};
+use crate::cli::{Cli, Command, VersionArgs};
+use crate::exit::CliError;
+use crate::output::{self, Output};
+use crate::reference::{ProjectRef, Target, validate_version};
+use crate::settings::{Flags, Settings};
+
+/// The version name the official CLI uses when none is given.
+pub const DEFAULT_VERSION: &str = "latest";
+
+/// Resolved settings, output and a lazily built client.
+pub struct Context {
+    pub settings: Settings,
+    pub out: Output,
+    pub kind: Kind,
+    client: OnceLock<Client>,
+}
+
+impl Context {
+    pub fn new(settings: Settings, out: Output, kind: Kind) -> Self {
+        Self {
+            settings,
+            out,
+            kind,
+            client: OnceLock::new(),
+        }
+    }
+
+    /// The API client, built on first use (no TLS set-up for commands that do not need it).
+    pub fn client(&self) -> Result<&Client> {
+        if let Some(c) = self.client.get() {
+            return Ok(c);
+        }
+        let client = Client::new(self.settings.client_config())
+            .map_err(|e| CliError::usage(format!("{e:#}")))?;
+        Ok(self.client.get_or_init(|| client))
+    }
+
+    pub fn registry(&self, project: ProjectRef) -> Registry {
+        Registry::new(project, self.kind)
+    }
+
+    /// `-p` if given, else the cached project of the official CLI.
+    pub fn project(&self, flag: Option<&str>) -> Result<ProjectRef, CliError> {
+        if let Some(p) = flag {
+            return ProjectRef::parse(p);
+        }
+        let cwd = std::env::current_dir().unwrap_or_default();
+        self.settings.cached_project(&cwd).ok_or_else(|| {
+            CliError::usage("no project given")
+                .with_hint("pass -p PROJECT (or OWNER/PROJECT), or use PROJECT:VERSION")
+        })
+    }
+
+    /// The project and version name from a positional target, `-p` and `--version`.
+    pub fn version_target(&self, args: &VersionArgs) -> Result<(ProjectRef, String), CliError> {
+        let target = args.target.as_deref().map(Target::parse).transpose()?;
+        let (from_target, positional_version) = match target {
+            Some(t) => (t.project, Some(t.version)),
+            None => (None, None),
+        };
+        let version = match (positional_version, args.version.as_deref()) {
+            (Some(_), Some(_)) => {
+                return Err(CliError::usage(
+                    "the version is given twice (positional and --version)",
+                )
+                .with_hint(
+                    "keep one: `pxa get PROJECT:VERSION` or `pxa get -p PROJECT --version VERSION`",
+                ));
+            }
+            (Some(v), None) => v,
+            (None, Some(v)) => {
+                validate_version(v)?;
+                v.to_string()
+            }
+            (None, None) => DEFAULT_VERSION.to_string(),
+        };
+        let project = match (from_target, args.project.as_deref()) {
+            (Some(_), Some(_)) => {
+                return Err(
+                    CliError::usage("the project is given twice (in TARGET and with -p)")
+                        .with_hint("keep one of them"),
+                );
+            }
+            (Some(p), None) => p,
+            (None, flag) => self.project(flag)?,
+        };
+        Ok((project, version))
+    }
+}
+
+/// Resolves settings, then runs the chosen command.
+pub async fn run(cli: Cli) -> Result<()> {
+    let flags = Flags {
+        host: cli.global.host.clone(),
+        token: cli.global.token.clone(),
+        insecure: cli.global.insecure,
+        ca_cert: cli.global.ca_cert.clone(),
+        timeout: cli.global.timeout,
+        verbose: cli.global.verbose,
+    };
+    let settings = Settings::from_process(&flags)?;
+    for warning in settings.warnings() {
+        output::warn(&warning);
+    }
+    if settings.verbose {
+        for (name, source) in &settings.sources {
+            output::debug(format_args!("{name} from {source}"));
+        }
+    }
+    let ctx = Context::new(settings, Output::new(cli.global.output), cli.global.kind);
+    match cli.command {
+        Command::Get(args) => get::run(args, &ctx).await,
+        Command::Ls(args) => ls::run(args, &ctx).await,
+        Command::Stages(args) => stages::run(args, &ctx).await,
+    }
+}
+
+/// Adds a hint about the official CLI's `latest` default to a not-found error.
+pub fn not_found_hint(err: crate::api::ApiError, version: &str, ctx: &Context) -> anyhow::Error {
+    if err.is_not_found() && version == DEFAULT_VERSION {
+        let message = err.to_string();
+        return CliError::new(err.exit_code(), message)
+            .with_hint(format!(
+                "no {} version is named `latest` (the default when --version is not given); pass --version NAME",
+                ctx.kind
+            ))
+            .into();
+    }
+    err.into()
+}

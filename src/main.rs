@@ -1,0 +1,5 @@
+//! The `pxa` binary: everything happens in the library.
+
+fn main() {
+    std::process::exit(pxa::main_entry());
+}

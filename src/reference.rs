@@ -1,0 +1,191 @@
+//! Project and version references: parsing and validation before any request is sent.
+
+use std::fmt;
+
+use crate::exit::CliError;
+
+/// The owner the official CLI uses in Polyaxon CE when `-p` names only a project.
+pub const DEFAULT_OWNER: &str = "default";
+
+/// Longest version name the server accepts.
+pub const MAX_VERSION_LEN: usize = 128;
+
+/// `owner/project` as used in API paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectRef {
+    pub owner: String,
+    pub name: String,
+}
+
+impl fmt::Display for ProjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.owner, self.name)
+    }
+}
+
+impl ProjectRef {
+    /// Parses `project`, `owner/project`, `owner.project` or `owner/team/project`
+    /// (the team only matters for UI links, so it is dropped), as the official CLI does.
+    pub fn parse(input: &str) -> Result<Self, CliError> {
+        let bad = |why: &str| {
+            CliError::usage(format!("invalid project `{input}`: {why}"))
+                .with_hint("pass -p PROJECT or -p OWNER/PROJECT (letters, digits, `-` and `_`)")
+        };
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(bad("it is empty"));
+        }
+        if trimmed.contains(':') {
+            return Err(
+                bad("a project cannot contain `:`; give the version with --version").with_hint(
+                    "use `pxa get OWNER/PROJECT:VERSION` or `-p OWNER/PROJECT --version VERSION`",
+                ),
+            );
+        }
+        let normalized = trimmed.replace('.', "/");
+        let parts: Vec<&str> = normalized.split('/').collect();
+        let (owner, name) = match parts.as_slice() {
+            [name] => (DEFAULT_OWNER, *name),
+            [owner, name] => (*owner, *name),
+            [owner, team, name] if is_slug(team) => (*owner, *name),
+            [_, _, _] => return Err(bad("the team part is empty or invalid")),
+            _ => return Err(bad("expected at most OWNER/TEAM/PROJECT")),
+        };
+        for (what, value) in [("owner", owner), ("project name", name)] {
+            if !is_slug(value) {
+                return Err(bad(&format!(
+                    "the {what} `{value}` must be letters, digits, `-` or `_`"
+                )));
+            }
+        }
+        Ok(Self {
+            owner: owner.to_string(),
+            name: name.to_string(),
+        })
+    }
+}
+
+fn is_slug(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= MAX_VERSION_LEN
+        && value
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Checks a version name against the server's rule: 1–128 letters, digits, `_`, `-` or `.`.
+pub fn validate_version(name: &str) -> Result<(), CliError> {
+    let hint = "version names are 1-128 letters, digits, `_`, `-` or `.`";
+    if name.is_empty() {
+        return Err(CliError::usage("the version name is empty").with_hint(hint));
+    }
+    if name.chars().count() > MAX_VERSION_LEN {
+        return Err(CliError::usage(format!(
+            "the version name is {} characters long; the server allows at most {MAX_VERSION_LEN}",
+            name.chars().count()
+        ))
+        .with_hint(hint));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    {
+        return Err(CliError::usage(format!(
+            "invalid version name `{name}`: the character {c:?} is not allowed"
+        ))
+        .with_hint(hint));
+    }
+    if name == "." || name == ".." {
+        return Err(CliError::usage(format!("invalid version name `{name}`")).with_hint(hint));
+    }
+    Ok(())
+}
+
+/// A positional target: `[OWNER/]PROJECT:VERSION`, or a bare `VERSION`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub project: Option<ProjectRef>,
+    pub version: String,
+}
+
+impl Target {
+    pub fn parse(input: &str) -> Result<Self, CliError> {
+        match input.rsplit_once(':') {
+            Some((project, version)) => {
+                let project = ProjectRef::parse(project)?;
+                validate_version(version)?;
+                Ok(Self {
+                    project: Some(project),
+                    version: version.to_string(),
+                })
+            }
+            None => {
+                validate_version(input)?;
+                Ok(Self {
+                    project: None,
+                    version: input.to_string(),
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(owner: &str, name: &str) -> ProjectRef {
+        ProjectRef {
+            owner: owner.into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn project_forms() {
+        assert_eq!(ProjectRef::parse("demo").unwrap(), p("default", "demo"));
+        assert_eq!(ProjectRef::parse("acme/demo").unwrap(), p("acme", "demo"));
+        assert_eq!(ProjectRef::parse("acme.demo").unwrap(), p("acme", "demo"));
+        assert_eq!(
+            ProjectRef::parse("acme/team/demo").unwrap(),
+            p("acme", "demo")
+        );
+        assert_eq!(ProjectRef::parse(" demo ").unwrap(), p("default", "demo"));
+    }
+
+    #[test]
+    fn project_rejections() {
+        for bad in [
+            "", "a/b/c/d", "a//b", "/demo", "de mo", "demo:v1", "a/b?c", "../x",
+        ] {
+            let err = ProjectRef::parse(bad).unwrap_err();
+            assert_eq!(err.code, crate::exit::Code::Usage, "{bad}");
+            assert!(err.hint.is_some());
+        }
+    }
+
+    #[test]
+    fn version_names() {
+        for ok in ["v1", "1.0.0", "my_model-2", "été"] {
+            validate_version(ok).unwrap();
+        }
+        let long = "a".repeat(129);
+        for bad in ["", "a b", "a/b", "..", "v1?", long.as_str(), "x\ty"] {
+            assert!(validate_version(bad).is_err(), "{bad:?}");
+        }
+        validate_version(&"a".repeat(128)).unwrap();
+    }
+
+    #[test]
+    fn targets() {
+        let t = Target::parse("acme/demo:v2").unwrap();
+        assert_eq!(t.project, Some(p("acme", "demo")));
+        assert_eq!(t.version, "v2");
+        let t = Target::parse("demo:v2").unwrap();
+        assert_eq!(t.project, Some(p("default", "demo")));
+        let t = Target::parse("v3").unwrap();
+        assert_eq!(t.project, None);
+        assert!(Target::parse("demo:").is_err());
+        assert!(Target::parse(":v1").is_err());
+    }
+}

@@ -1,0 +1,556 @@
+//! Settings resolved once per run: flag > environment > config file > default,
+//! reading the same variables and `~/.polyaxon` files as the official CLI.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+use url::Url;
+
+use crate::api::client::{ClientConfig, SERVICE_VERSION, Secret};
+use crate::exit::CliError;
+use crate::reference::ProjectRef;
+
+pub const DEFAULT_HOST: &str = "http://localhost:8000";
+pub const DEFAULT_TIMEOUT_SECS: f64 = 60.0;
+
+/// Where a setting's value came from (shown by `-v` and `config show`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Flag(&'static str),
+    Env(&'static str),
+    File(PathBuf),
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Flag(name) => write!(f, "flag {name}"),
+            Self::Env(name) => write!(f, "env {name}"),
+            Self::File(path) => write!(f, "file {}", path.display()),
+            Self::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// The connection flags given on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    pub host: Option<String>,
+    pub token: Option<String>,
+    pub insecure: bool,
+    pub ca_cert: Option<PathBuf>,
+    pub timeout: Option<f64>,
+    pub verbose: bool,
+}
+
+/// Fully resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub host: Url,
+    pub token: Option<Secret>,
+    pub auth_type: String,
+    pub verify_tls: bool,
+    pub ca_cert: Option<PathBuf>,
+    pub timeout: Duration,
+    pub api_version: String,
+    pub service_header: (String, String),
+    pub offline_root: Option<PathBuf>,
+    pub verbose: bool,
+    /// Where each named setting came from.
+    pub sources: BTreeMap<&'static str, Source>,
+    /// The folder holding `.client`/`.auth`, if any config is read.
+    pub config_dir: Option<PathBuf>,
+    /// The user's home, for the global project cache.
+    pub home: Option<PathBuf>,
+}
+
+/// A view of the process environment (injectable for tests).
+pub type EnvFn<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Key/value pairs read from the official CLI's JSON config files, with the file they came from.
+#[derive(Debug, Default)]
+struct FileValues(BTreeMap<String, (Value, PathBuf)>);
+
+impl FileValues {
+    fn load(&mut self, path: &Path) {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return;
+        };
+        if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&text) {
+            for (k, v) in map {
+                self.0
+                    .insert(k.to_ascii_lowercase(), (v, path.to_path_buf()));
+            }
+        }
+    }
+
+    /// Looks a key up by its variable name (`POLYAXON_HOST`) or its field name (`host`).
+    fn get(&self, alias: &str, field: &str) -> Option<(String, PathBuf)> {
+        let (value, path) = self
+            .0
+            .get(&alias.to_ascii_lowercase())
+            .or_else(|| self.0.get(field))?;
+        let text = match value {
+            Value::String(s) if s.trim().is_empty() => return None,
+            Value::String(s) => s.clone(),
+            Value::Null => return None,
+            other => other.to_string(),
+        };
+        Some((text, path.clone()))
+    }
+}
+
+fn truthy(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "y" | "on" => Some(true),
+        "0" | "false" | "no" | "n" | "off" | "" => Some(false),
+        _ => None,
+    }
+}
+
+/// The folder of `.client`/`.auth`: `$POLYAXON_HOME/.polyaxon`, else the home stored in
+/// `~/.polyaxon/.home`, else `~/.polyaxon`.
+pub fn config_dir(env: EnvFn<'_>, home: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = env("POLYAXON_HOME").filter(|d| !d.is_empty()) {
+        return Some(Path::new(&dir).join(".polyaxon"));
+    }
+    let home = home?;
+    let global = home.join(".polyaxon");
+    if let Ok(text) = std::fs::read_to_string(global.join(".home")) {
+        let moved = serde_yaml::from_str::<BTreeMap<String, Value>>(&text)
+            .ok()
+            .and_then(|m| {
+                m.get("POLYAXON_HOME")
+                    .and_then(|v| v.as_str().map(PathBuf::from))
+            });
+        if let Some(dir) = moved {
+            return Some(dir.join(".polyaxon"));
+        }
+    }
+    Some(global)
+}
+
+impl Settings {
+    /// Resolves every setting once.
+    pub fn resolve(flags: &Flags, env: EnvFn<'_>, home: Option<PathBuf>) -> Result<Self, CliError> {
+        let no_config = env("POLYAXON_NO_CONFIG")
+            .and_then(|v| truthy(&v))
+            .unwrap_or(false);
+        let config_dir = if no_config {
+            None
+        } else {
+            config_dir(env, home.as_deref())
+        };
+        let mut client = FileValues::default();
+        let mut auth = FileValues::default();
+        if let Some(dir) = &config_dir {
+            client.load(Path::new("/tmp/.polyaxon/.client"));
+            client.load(&dir.join(".client"));
+            auth.load(Path::new("/tmp/.polyaxon/.auth"));
+            auth.load(&dir.join(".auth"));
+        }
+        let mut sources = BTreeMap::new();
+        let pick = |flag: Option<String>,
+                    flag_name: &'static str,
+                    var: &'static str,
+                    file: &FileValues,
+                    field: &str| {
+            if let Some(v) = flag {
+                return Some((v, Source::Flag(flag_name)));
+            }
+            if let Some(v) = env(var).filter(|v| !v.is_empty()) {
+                return Some((v, Source::Env(var)));
+            }
+            file.get(var, field).map(|(v, p)| (v, Source::File(p)))
+        };
+
+        let (host_text, source) = pick(
+            flags.host.clone(),
+            "--host",
+            "POLYAXON_HOST",
+            &client,
+            "host",
+        )
+        .unwrap_or((DEFAULT_HOST.to_string(), Source::Default));
+        let host = parse_host(&host_text, &source)?;
+        sources.insert("host", source);
+
+        let token = pick(
+            flags.token.clone(),
+            "--token",
+            "POLYAXON_AUTH_TOKEN",
+            &auth,
+            "token",
+        )
+        .map(|(value, source)| {
+            sources.insert("token", source);
+            Secret::new(value.trim())
+        });
+
+        let (timeout_text, source) = pick(
+            flags.timeout.map(|t| t.to_string()),
+            "--timeout",
+            "POLYAXON_TIMEOUT",
+            &client,
+            "timeout",
+        )
+        .unwrap_or((DEFAULT_TIMEOUT_SECS.to_string(), Source::Default));
+        let timeout = parse_timeout(&timeout_text, &source)?;
+        sources.insert("timeout", source);
+
+        let (verify_tls, source) = resolve_verify(flags, env)?;
+        sources.insert("verify_ssl", source);
+
+        let ca_cert = pick(
+            flags.ca_cert.as_ref().map(|p| p.display().to_string()),
+            "--ca-cert",
+            "POLYAXON_SSL_CA_CERT",
+            &client,
+            "ssl_ca_cert",
+        )
+        .map(|(v, source)| {
+            sources.insert("ca_cert", source);
+            PathBuf::from(v)
+        });
+
+        let auth_type = env("POLYAXON_AUTHENTICATION_TYPE")
+            .filter(|v| !v.is_empty())
+            .or_else(|| {
+                client
+                    .get("POLYAXON_AUTHENTICATION_TYPE", "authentication_type")
+                    .map(|v| v.0)
+            })
+            .unwrap_or_else(|| "Token".to_string());
+        let api_version = env("POLYAXON_API_VERSION")
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| "v1".to_string());
+        let service_header = match (env("POLYAXON_HEADER"), env("POLYAXON_HEADER_SERVICE")) {
+            (Some(name), Some(value)) if !name.is_empty() => (name, value),
+            _ => (
+                "X-POLYAXON-SERVICE".to_string(),
+                SERVICE_VERSION.to_string(),
+            ),
+        };
+        let offline_root = env("POLYAXON_OFFLINE_ROOT")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        Ok(Self {
+            host,
+            token,
+            auth_type,
+            verify_tls,
+            ca_cert,
+            timeout,
+            api_version,
+            service_header,
+            offline_root,
+            verbose: flags.verbose,
+            sources,
+            config_dir,
+            home,
+        })
+    }
+
+    /// Resolves from the real process environment and `$HOME`.
+    pub fn from_process(flags: &Flags) -> Result<Self, CliError> {
+        let env = |k: &str| std::env::var(k).ok();
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from);
+        Self::resolve(flags, &env, home)
+    }
+
+    /// The client configuration these settings describe.
+    pub fn client_config(&self) -> ClientConfig {
+        ClientConfig {
+            host: self.host.clone(),
+            api_version: self.api_version.clone(),
+            token: self.token.clone(),
+            auth_type: self.auth_type.clone(),
+            verify_tls: self.verify_tls,
+            ca_cert: self.ca_cert.clone(),
+            timeout: self.timeout,
+            connect_timeout: self.timeout.min(Duration::from_secs(10)),
+            service_header: self.service_header.clone(),
+            attempts: 3,
+            verbose: self.verbose,
+        }
+    }
+
+    /// Warnings about risky settings, to print once.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.verify_tls {
+            out.push("TLS certificate verification is disabled".to_string());
+        }
+        let loopback = matches!(
+            self.host.host_str(),
+            Some("localhost" | "127.0.0.1" | "[::1]" | "::1")
+        );
+        if self.token.is_some() && self.host.scheme() == "http" && !loopback {
+            out.push(format!(
+                "the token is sent unencrypted to {} (http://); use https:// if you can",
+                self.host.host_str().unwrap_or("the host")
+            ));
+        }
+        out
+    }
+
+    /// The default project: `./.polyaxon/.project`, else `~/.polyaxon/.project`.
+    pub fn cached_project(&self, cwd: &Path) -> Option<ProjectRef> {
+        let mut candidates = vec![cwd.join(".polyaxon").join(".project")];
+        if let Some(home) = &self.home {
+            candidates.push(home.join(".polyaxon").join(".project"));
+        }
+        candidates.iter().find_map(|path| {
+            let text = std::fs::read_to_string(path).ok()?;
+            let value: Value = serde_json::from_str(&text).ok()?;
+            let name = value.get("name")?.as_str()?;
+            let owner = value
+                .get("owner")
+                .and_then(Value::as_str)
+                .unwrap_or(crate::reference::DEFAULT_OWNER);
+            ProjectRef::parse(&format!("{owner}/{name}")).ok()
+        })
+    }
+}
+
+fn parse_host(text: &str, source: &Source) -> Result<Url, CliError> {
+    let trimmed = text.trim().trim_end_matches('/');
+    let hint = "give the host with its scheme, e.g. --host https://polyaxon.example.com or http://127.0.0.1:8000";
+    if trimmed.is_empty() {
+        return Err(CliError::usage(format!("the host from {source} is empty")).with_hint(hint));
+    }
+    let url = Url::parse(trimmed).map_err(|e| {
+        CliError::usage(format!("invalid host `{trimmed}` (from {source}): {e}")).with_hint(hint)
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(CliError::usage(format!(
+            "invalid host `{trimmed}` (from {source}): it must be an http:// or https:// URL"
+        ))
+        .with_hint(hint));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(CliError::usage(format!(
+            "invalid host `{trimmed}`: it must not have a query or fragment"
+        ))
+        .with_hint(hint));
+    }
+    Ok(url)
+}
+
+fn parse_timeout(text: &str, source: &Source) -> Result<Duration, CliError> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 => Ok(Duration::from_secs_f64(secs)),
+        _ => Err(CliError::usage(format!(
+            "invalid timeout `{text}` (from {source}): expected a number of seconds above 0"
+        ))
+        .with_hint("for example --timeout 30")),
+    }
+}
+
+/// TLS is verified unless `--insecure` or `POLYAXON_VERIFY_SSL=false` says otherwise. The
+/// official CLI writes `POLYAXON_VERIFY_SSL: false` into `.client` by default, so the file's
+/// value is not taken as the user's choice.
+fn resolve_verify(flags: &Flags, env: EnvFn<'_>) -> Result<(bool, Source), CliError> {
+    if flags.insecure {
+        return Ok((false, Source::Flag("--insecure")));
+    }
+    match env("POLYAXON_VERIFY_SSL").filter(|v| !v.is_empty()) {
+        Some(v) => match truthy(&v) {
+            Some(b) => Ok((b, Source::Env("POLYAXON_VERIFY_SSL"))),
+            None => Err(CliError::usage(format!(
+                "invalid POLYAXON_VERIFY_SSL `{v}`: expected true or false"
+            ))),
+        },
+        None => Ok((true, Source::Default)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn resolve(
+        flags: Flags,
+        vars: &[(&str, &str)],
+        home: Option<&Path>,
+    ) -> Result<Settings, CliError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let env = move |k: &str| map.get(k).cloned();
+        Settings::resolve(&flags, &env, home.map(Path::to_path_buf))
+    }
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn defaults() {
+        let s = resolve(Flags::default(), &[], None).unwrap();
+        assert_eq!(s.host.as_str(), "http://localhost:8000/");
+        assert!(s.token.is_none());
+        assert!(s.verify_tls);
+        assert_eq!(s.timeout, Duration::from_secs(60));
+        assert_eq!(s.sources["host"], Source::Default);
+    }
+
+    #[test]
+    fn precedence_flag_env_file() {
+        let home = tempfile::tempdir().unwrap();
+        write(
+            &home.path().join(".polyaxon/.client"),
+            r#"{"POLYAXON_HOST":"http://file:1","timeout":5}"#,
+        );
+        write(
+            &home.path().join(".polyaxon/.auth"),
+            r#"{"username":"u","token":"tok-file"}"#,
+        );
+        let s = resolve(Flags::default(), &[], Some(home.path())).unwrap();
+        assert_eq!(s.host.as_str(), "http://file:1/");
+        assert_eq!(s.token.as_ref().unwrap().expose(), "tok-file");
+        assert_eq!(s.timeout, Duration::from_secs(5));
+        assert!(matches!(s.sources["host"], Source::File(_)));
+
+        let vars = [
+            ("POLYAXON_HOST", "http://env:2"),
+            ("POLYAXON_AUTH_TOKEN", "tok-env"),
+        ];
+        let s = resolve(Flags::default(), &vars, Some(home.path())).unwrap();
+        assert_eq!(s.host.as_str(), "http://env:2/");
+        assert_eq!(s.token.as_ref().unwrap().expose(), "tok-env");
+        assert_eq!(s.sources["token"], Source::Env("POLYAXON_AUTH_TOKEN"));
+
+        let flags = Flags {
+            host: Some("https://flag:3/".into()),
+            token: Some("tok-flag".into()),
+            ..Flags::default()
+        };
+        let s = resolve(flags, &vars, Some(home.path())).unwrap();
+        assert_eq!(s.host.as_str(), "https://flag:3/");
+        assert_eq!(s.token.as_ref().unwrap().expose(), "tok-flag");
+        assert_eq!(s.sources["host"], Source::Flag("--host"));
+    }
+
+    #[test]
+    fn polyaxon_home_and_home_file_move_the_config_dir() {
+        let home = tempfile::tempdir().unwrap();
+        let moved = tempfile::tempdir().unwrap();
+        write(
+            &home.path().join(".polyaxon/.home"),
+            &format!("POLYAXON_HOME: {}\n", moved.path().display()),
+        );
+        write(
+            &moved.path().join(".polyaxon/.client"),
+            r#"{"host":"http://moved:9"}"#,
+        );
+        let s = resolve(Flags::default(), &[], Some(home.path())).unwrap();
+        assert_eq!(s.host.as_str(), "http://moved:9/");
+        let vars = [("POLYAXON_HOME", home.path().to_str().unwrap())];
+        let s = resolve(Flags::default(), &vars, Some(home.path())).unwrap();
+        assert_eq!(s.host.as_str(), "http://localhost:8000/");
+        let s = resolve(
+            Flags::default(),
+            &[("POLYAXON_NO_CONFIG", "true")],
+            Some(home.path()),
+        )
+        .unwrap();
+        assert_eq!(s.sources["host"], Source::Default);
+    }
+
+    #[test]
+    fn tls_verification_defaults_on() {
+        let home = tempfile::tempdir().unwrap();
+        write(
+            &home.path().join(".polyaxon/.client"),
+            r#"{"POLYAXON_VERIFY_SSL":false}"#,
+        );
+        assert!(
+            resolve(Flags::default(), &[], Some(home.path()))
+                .unwrap()
+                .verify_tls
+        );
+        let s = resolve(Flags::default(), &[("POLYAXON_VERIFY_SSL", "false")], None).unwrap();
+        assert!(!s.verify_tls);
+        let s = resolve(
+            Flags {
+                insecure: true,
+                ..Flags::default()
+            },
+            &[],
+            None,
+        )
+        .unwrap();
+        assert!(!s.verify_tls);
+        assert!(s.warnings().iter().any(|w| w.contains("disabled")));
+        assert!(resolve(Flags::default(), &[("POLYAXON_VERIFY_SSL", "maybe")], None).is_err());
+    }
+
+    #[test]
+    fn bad_hosts_and_timeouts_are_usage_errors() {
+        for host in ["ftp://x", "nohost", "http://", "   "] {
+            let flags = Flags {
+                host: Some(host.into()),
+                ..Flags::default()
+            };
+            let err = resolve(flags, &[], None).unwrap_err();
+            assert_eq!(err.code, crate::exit::Code::Usage, "{host}");
+        }
+        for t in ["0", "-1", "abc", "NaN"] {
+            assert!(
+                resolve(Flags::default(), &[("POLYAXON_TIMEOUT", t)], None).is_err(),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn token_over_plain_http_warns_except_loopback() {
+        let flags = Flags {
+            host: Some("http://example.com".into()),
+            token: Some("t".into()),
+            ..Flags::default()
+        };
+        let s = resolve(flags, &[], None).unwrap();
+        assert!(s.warnings().iter().any(|w| w.contains("unencrypted")));
+        assert!(
+            !s.warnings()
+                .iter()
+                .any(|w| w.contains('t') && w.contains("\"t\""))
+        );
+        let flags = Flags {
+            host: Some("http://127.0.0.1:8000".into()),
+            token: Some("t".into()),
+            ..Flags::default()
+        };
+        assert!(resolve(flags, &[], None).unwrap().warnings().is_empty());
+    }
+
+    #[test]
+    fn cached_project_local_then_global() {
+        let home = tempfile::tempdir().unwrap();
+        let cwd = tempfile::tempdir().unwrap();
+        let s = resolve(Flags::default(), &[], Some(home.path())).unwrap();
+        assert_eq!(s.cached_project(cwd.path()), None);
+        write(
+            &home.path().join(".polyaxon/.project"),
+            r#"{"owner":"acme","name":"global"}"#,
+        );
+        assert_eq!(s.cached_project(cwd.path()).unwrap().name, "global");
+        write(
+            &cwd.path().join(".polyaxon/.project"),
+            r#"{"name":"local"}"#,
+        );
+        let p = s.cached_project(cwd.path()).unwrap();
+        assert_eq!((p.owner.as_str(), p.name.as_str()), ("default", "local"));
+    }
+}
