@@ -1,8 +1,17 @@
 //! Command dispatch and the context every command runs with.
 
+pub mod copy;
+pub mod delete;
 pub mod get;
 pub mod ls;
+pub mod push;
+pub mod register;
+pub mod stage;
 pub mod stages;
+pub mod transfer;
+pub mod update;
+pub mod wait;
+pub mod write;
 
 use std::sync::OnceLock;
 
@@ -123,6 +132,17 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Get(args) => get::run(args, &ctx).await,
         Command::Ls(args) => ls::run(args, &ctx).await,
         Command::Stages(args) => stages::run(args, &ctx).await,
+        Command::Register(args) => register::run(args, &ctx).await,
+        Command::Update(args) => update::run(args, &ctx).await,
+        Command::Stage(args) => stage::run(args, &ctx).await,
+        Command::Wait(mut args) => {
+            args.deadline = cli.global.timeout;
+            wait::run(args, &ctx).await
+        }
+        Command::Delete(args) => delete::run(args, &ctx).await,
+        Command::Transfer(args) => transfer::run(args, &ctx).await,
+        Command::Copy(args) => copy::run(args, &ctx).await,
+        Command::Push(args) => push::run(args, &ctx).await,
     }
 }
 

@@ -142,3 +142,16 @@ pub fn note(message: &str) {
 pub fn debug(args: std::fmt::Arguments<'_>) {
     eprintln!("{} {args}", label("debug:", "2"));
 }
+
+/// Asks a yes/no question on stderr and reads the answer from stdin; only `y`/`yes` is yes.
+pub fn confirm(question: &str) -> io::Result<bool> {
+    let mut err = io::stderr().lock();
+    write!(err, "{question} [y/N] ")?;
+    err.flush()?;
+    let mut answer = String::new();
+    io::stdin().read_line(&mut answer)?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
