@@ -1,5 +1,7 @@
 //! Command dispatch and the context every command runs with.
 
+pub mod completions;
+pub mod config;
 pub mod get;
 pub mod ls;
 pub mod stages;
@@ -101,6 +103,13 @@ impl Context {
 
 /// Resolves settings, then runs the chosen command.
 pub async fn run(cli: Cli) -> Result<()> {
+    output::set_color(cli.global.color);
+    // Commands that need no settings, files or network.
+    match cli.command {
+        Command::Completions { shell } => return completions::completions(shell),
+        Command::Man => return completions::man(),
+        _ => {}
+    }
     let flags = Flags {
         host: cli.global.host.clone(),
         token: cli.global.token.clone(),
@@ -123,6 +132,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Get(args) => get::run(args, &ctx).await,
         Command::Ls(args) => ls::run(args, &ctx).await,
         Command::Stages(args) => stages::run(args, &ctx).await,
+        Command::Config(args) => config::run(args, &ctx),
+        Command::Completions { .. } | Command::Man => unreachable!("handled above"),
     }
 }
 

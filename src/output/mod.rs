@@ -5,6 +5,7 @@ mod render;
 mod time;
 
 use std::io::{self, IsTerminal, Write};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -108,8 +109,33 @@ fn write_stdout(text: &str) -> io::Result<()> {
     out.flush()
 }
 
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Color when stderr is a terminal and NO_COLOR is unset
+    Auto,
+    Always,
+    Never,
+}
+
+static COLOR: OnceLock<bool> = OnceLock::new();
+
+/// Decides once whether stderr labels are colored.
+pub fn set_color(choice: ColorChoice) {
+    let on = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stderr().is_terminal()
+        }
+    };
+    let _ = COLOR.set(on);
+}
+
 fn stderr_color() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stderr().is_terminal()
+    *COLOR.get_or_init(|| {
+        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stderr().is_terminal()
+    })
 }
 
 fn label(name: &str, ansi: &str) -> String {
