@@ -40,6 +40,9 @@ pub struct GlobalArgs {
     /// Output format: table on a terminal, tab-separated when piped
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Auto)]
     pub output: Format,
+    /// Filter the JSON output with a jq expression (strings print raw), e.g. '.[].name'
+    #[arg(long, global = true, value_name = "EXPR")]
+    pub jq: Option<String>,
     /// Seconds to wait for the server before giving up [env: POLYAXON_TIMEOUT] [default: 60]
     #[arg(long, global = true, value_name = "SECS")]
     pub timeout: Option<f64>,

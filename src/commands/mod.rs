@@ -118,6 +118,12 @@ pub async fn run(cli: Cli) -> Result<()> {
         timeout: cli.global.timeout,
         verbose: cli.global.verbose,
     };
+    let jq = cli
+        .global
+        .jq
+        .as_deref()
+        .map(output::jq::JqFilter::compile)
+        .transpose()?;
     let settings = Settings::from_process(&flags)?;
     for warning in settings.warnings() {
         output::warn(&warning);
@@ -127,7 +133,11 @@ pub async fn run(cli: Cli) -> Result<()> {
             output::debug(format_args!("{name} from {source}"));
         }
     }
-    let ctx = Context::new(settings, Output::new(cli.global.output), cli.global.kind);
+    let ctx = Context::new(
+        settings,
+        Output::new(cli.global.output, jq),
+        cli.global.kind,
+    );
     match cli.command {
         Command::Get(args) => get::run(args, &ctx).await,
         Command::Ls(args) => ls::run(args, &ctx).await,
