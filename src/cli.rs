@@ -78,6 +78,12 @@ pub enum Command {
         after_help = "Examples:\n  $ pxa stages -p demo --version v1\n  $ pxa stages demo:v1 -o json"
     )]
     Stages(VersionArgs),
+    /// Check the server answers: its version, and whether the token is accepted
+    #[command(
+        visible_alias = "whoami",
+        after_help = "Examples:\n  $ pxa status\n  $ pxa status --host https://polyaxon.example.com -o json"
+    )]
+    Status,
     /// Show or change the saved settings (files shared with the official CLI)
     #[command(
         subcommand,

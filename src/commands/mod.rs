@@ -5,6 +5,7 @@ pub mod config;
 pub mod get;
 pub mod ls;
 pub mod stages;
+pub mod status;
 
 use std::sync::OnceLock;
 
@@ -143,6 +144,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Ls(args) => ls::run(args, &ctx).await,
         Command::Stages(args) => stages::run(args, &ctx).await,
         Command::Config(args) => config::run(args, &ctx),
+        Command::Status => status::run(&ctx).await,
         Command::Completions { .. } | Command::Man => unreachable!("handled above"),
     }
 }
