@@ -1,5 +1,7 @@
 //! Command dispatch and the context every command runs with.
 
+pub mod completions;
+pub mod config;
 pub mod copy;
 pub mod delete;
 pub mod get;
@@ -8,6 +10,7 @@ pub mod push;
 pub mod register;
 pub mod stage;
 pub mod stages;
+pub mod status;
 pub mod transfer;
 pub mod update;
 pub mod wait;
@@ -110,6 +113,13 @@ impl Context {
 
 /// Resolves settings, then runs the chosen command.
 pub async fn run(cli: Cli) -> Result<()> {
+    output::set_color(cli.global.color);
+    // Commands that need no settings, files or network.
+    match cli.command {
+        Command::Completions { shell } => return completions::completions(shell),
+        Command::Man => return completions::man(),
+        _ => {}
+    }
     let flags = Flags {
         host: cli.global.host.clone(),
         token: cli.global.token.clone(),
@@ -118,6 +128,12 @@ pub async fn run(cli: Cli) -> Result<()> {
         timeout: cli.global.timeout,
         verbose: cli.global.verbose,
     };
+    let jq = cli
+        .global
+        .jq
+        .as_deref()
+        .map(output::jq::JqFilter::compile)
+        .transpose()?;
     let settings = Settings::from_process(&flags)?;
     for warning in settings.warnings() {
         output::warn(&warning);
@@ -127,7 +143,11 @@ pub async fn run(cli: Cli) -> Result<()> {
             output::debug(format_args!("{name} from {source}"));
         }
     }
-    let ctx = Context::new(settings, Output::new(cli.global.output), cli.global.kind);
+    let ctx = Context::new(
+        settings,
+        Output::new(cli.global.output, jq),
+        cli.global.kind,
+    );
     match cli.command {
         Command::Get(args) => get::run(args, &ctx).await,
         Command::Ls(args) => ls::run(args, &ctx).await,
@@ -143,6 +163,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Transfer(args) => transfer::run(args, &ctx).await,
         Command::Copy(args) => copy::run(args, &ctx).await,
         Command::Push(args) => push::run(args, &ctx).await,
+        Command::Config(args) => config::run(args, &ctx),
+        Command::Status => status::run(&ctx).await,
+        Command::Completions { .. } | Command::Man => unreachable!("handled above"),
     }
 }
 
