@@ -360,7 +360,12 @@ fn update_changes_only_the_given_fields() {
     assert_eq!(pr.status("artifact", "v1"), 404);
     assert_eq!(pr.version("artifact", "v1-final")["uuid"], uuid);
 
+    // Renaming onto an existing name is the server's "already exists": exit 5, unchanged.
+    pr.ok(&["register", &pr.target("taken")]);
     let before = pr.version("artifact", "v1-final");
+    let (code, _, err) = pr.pxa(&["update", &pr.target("v1-final"), "-n", "taken"]);
+    assert_eq!(code, 5, "{err}");
+    assert_eq!(pr.version("artifact", "v1-final"), before);
     let (code, _, err) = pr.pxa(&["update", &pr.target("v1-final")]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("hint: pass at least one"), "{err}");

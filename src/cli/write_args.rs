@@ -286,3 +286,77 @@ pub struct PushArgs {
     #[arg(long)]
     pub dry_run: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use crate::cli::Cli;
+
+    /// Splits an example like a shell would (quotes; stops at `&&`, `|`, `>`).
+    fn words(line: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut word = String::new();
+        let mut quote: Option<char> = None;
+        let mut in_word = false;
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), c) => word.push(c),
+                (None, '\'' | '"') => {
+                    quote = Some(c);
+                    in_word = true;
+                }
+                (None, ' ') => {
+                    if in_word {
+                        out.push(std::mem::take(&mut word));
+                        in_word = false;
+                    }
+                }
+                (None, c) => {
+                    word.push(c);
+                    in_word = true;
+                }
+            }
+        }
+        if in_word {
+            out.push(word);
+        }
+        let end = out
+            .iter()
+            .position(|w| matches!(w.as_str(), "&&" | "|" | ">" | "||" | ";"))
+            .unwrap_or(out.len());
+        out.truncate(end);
+        out
+    }
+
+    #[test]
+    fn every_example_parses() {
+        let mine = [
+            "register", "update", "stage", "wait", "delete", "transfer", "copy", "push",
+        ];
+        for sub in Cli::command()
+            .get_subcommands()
+            .filter(|s| mine.contains(&s.get_name()))
+        {
+            let help = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            for line in help.lines().filter_map(|l| l.trim().strip_prefix("$ ")) {
+                let args = crate::compat::normalize(words(line).into_iter().map(Into::into));
+                if let Err(e) = Cli::try_parse_from(&args) {
+                    panic!("`{line}` does not parse: {e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(
+            words(r#"pxa a 'b c' --x='{"k": 1}' "d'e" && next"#),
+            ["pxa", "a", "b c", r#"--x={"k": 1}"#, "d'e"]
+        );
+    }
+}

@@ -56,5 +56,5 @@ pub async fn run(args: StageArgs, ctx: &Context) -> Result<()> {
             "the server accepted the change but reports stage `{now}` for {shown}"
         ));
     }
-    show_version(ctx, &registry, &name, &format!("staged ({now})")).await
+    show_version(ctx, &registry, &name, &format!("moved to {now}:")).await
 }

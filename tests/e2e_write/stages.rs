@@ -261,3 +261,88 @@ fn delete_asks_on_a_terminal() {
     assert_eq!(code, Some(0), "{shown}");
     assert_eq!(pr.status("artifact", "drop"), 404);
 }
+
+/// The README's "Promote in CI" recipe, command for command.
+#[test]
+fn promote_in_ci_recipe_from_the_readme() {
+    let Some(sb) = sandbox() else { return };
+    let pr = project(&sb, "ci");
+    let run_uuid = pr.run_with_lineage();
+    let out = pr.ok(&[
+        "models",
+        "register",
+        "-p",
+        pr.p(),
+        "-ver",
+        "cand-1",
+        "--run-uid",
+        &run_uuid,
+        "--artifacts",
+        "model",
+        "--description",
+        "commit abc123",
+        "--tags",
+        "ci,candidate",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(out, "cand-1\n");
+    pr.ok(&[
+        "models",
+        "stage",
+        "-p",
+        pr.p(),
+        "-ver",
+        "cand-1",
+        "-to",
+        "staging",
+        "--message",
+        "eval passed",
+        "--if-stage",
+        "testing",
+    ]);
+    let waiter = spawn_wait(
+        &sb,
+        &[
+            "models",
+            "wait",
+            "-p",
+            pr.p(),
+            "-ver",
+            "cand-1",
+            "--for",
+            "production",
+            "--timeout",
+            "2h",
+            "--interval",
+            "500ms",
+            "-o",
+            "name",
+        ],
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    pr.ok(&[
+        "models",
+        "stage",
+        "-p",
+        pr.p(),
+        "-ver",
+        "cand-1",
+        "-to",
+        "production",
+    ]);
+    let done = waiter.wait_with_output().unwrap();
+    assert_eq!(done.status.code(), Some(0), "{done:?}");
+    assert_eq!(String::from_utf8_lossy(&done.stdout), "cand-1\n");
+    let m = pr.version("model", "cand-1");
+    assert_eq!(m["stage"], "production");
+    assert_eq!(lineage_names(&m), ["model"]);
+    assert_eq!(m["tags"], json!(["ci", "candidate"]));
+    let types: Vec<String> = pr.stages("model", "cand-1")["stage_conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(types, ["testing", "staging", "production"]);
+}
