@@ -353,6 +353,24 @@ fn update_changes_only_the_given_fields() {
         (json!("{\"x\": 2}"), json!("r"))
     );
     assert_eq!(v["description"], "d1");
+    // Surprise pinned: the server refuses an empty mapping; pxa refuses it before sending,
+    // and `--content ''` clears the content.
+    let resp = sb
+        .http()
+        .patch(pr.url("artifact", &["v1"]))
+        .json(&json!({"content": "{}"}))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    assert!(resp.text().unwrap().contains("Cannot read config_value"));
+    let (code, _, err) = pr.pxa(&["update", &pr.target("v1"), "--content", "{}"]);
+    assert_eq!(code, 2, "{err}");
+    pr.ok(&["update", &pr.target("v1"), "--content", "", "--readme", ""]);
+    let cleared = pr.version("artifact", "v1");
+    assert_eq!(
+        (cleared["content"].clone(), cleared["readme"].clone()),
+        (json!(""), json!(""))
+    );
 
     let uuid = v["uuid"].clone();
     let out = pr.ok(&["update", &pr.target("v1"), "-n", "v1-final", "-o", "name"]);

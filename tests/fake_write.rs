@@ -214,6 +214,8 @@ fn dry_run_sends_no_write_and_never_the_token() {
             "b, a,b",
             "--content",
             "{\"k\": 1}",
+            "--connection",
+            "s3-store",
             "--dry-run",
         ],
     );
@@ -224,15 +226,17 @@ fn dry_run_sends_no_write_and_never_the_token() {
     assert!(printed["url"].as_str().unwrap().ends_with(VERSIONS));
     assert_eq!(
         printed["body"],
-        json!({"name":"v1","content":"{\"k\": 1}","tags":["b","a"],"kind":"artifact"})
+        json!({"name":"v1","content":"{\"k\": 1}","connection":"s3-store","tags":["b","a"],"kind":"artifact"})
     );
     assert!(!o.out.contains("SECRET") && !o.err.contains("SECRET"));
 }
 
 #[test]
 fn invalid_input_is_refused_before_any_request() {
-    let cases: [&[&str]; 6] = [
+    let cases: [&[&str]; 8] = [
         &["register", "demo:v1", "--content", "not json: ["],
+        &["register", "demo:v1", "--content", "{}"],
+        &["copy", "demo:v1", "--content", "just words"],
         &["register", "demo:v1", "--content", "[1, 2]"],
         &["register", "demo:v1", "--run-uid", "1234"],
         &["update", "demo:v1"],

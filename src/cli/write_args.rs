@@ -155,10 +155,10 @@ pub struct UpdateArgs {
     /// Remove tags (repeatable or comma-separated)
     #[arg(long, value_name = "TAG")]
     pub remove_tag: Vec<String>,
-    /// Metadata: a JSON/YAML mapping, @FILE, or - for stdin
+    /// Metadata: a JSON/YAML mapping, @FILE, or - for stdin ('' clears it)
     #[arg(long, value_name = "JSON")]
     pub content: Option<String>,
-    /// Readme text, or @FILE
+    /// Readme text, or @FILE ('' clears it)
     #[arg(long, value_name = "TEXT")]
     pub readme: Option<String>,
     /// Print the write (method, URL, body) instead of sending it
@@ -276,6 +276,9 @@ pub struct PushArgs {
     /// Version name (also -ver) [default: the name in version.plx.json]
     #[arg(long = "version", visible_alias = "ver", value_name = "NAME")]
     pub version: Option<String>,
+    /// Do not link the run and artifacts named in the file
+    #[arg(long)]
+    pub no_run: bool,
     /// Update the version if it exists
     #[arg(long)]
     pub force: bool,

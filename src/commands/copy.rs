@@ -7,9 +7,7 @@ use super::register::{Mode, register_version};
 use super::transfer::destination;
 use super::write::{self, Fields};
 use super::{Context, not_found_hint};
-use crate::api::ApiError;
 use crate::cli::CopyArgs;
-use crate::exit::CliError;
 use crate::reference::validate_version;
 
 pub async fn run(args: CopyArgs, ctx: &Context) -> Result<()> {
@@ -54,26 +52,5 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> Result<()> {
         force: args.force,
         dry_run: args.dry_run,
     };
-    let cross_project = dest != project;
-    register_version(ctx, &ctx.registry(dest), &new_name, &fields, mode)
-        .await
-        .map_err(|e| run_hint(e, keep_run && cross_project))
-}
-
-/// Polyaxon CE fails (empty 405) when a version links a run of another project.
-fn run_hint(err: anyhow::Error, linked_foreign_run: bool) -> anyhow::Error {
-    match err.downcast_ref::<ApiError>() {
-        Some(
-            api @ ApiError::Http {
-                disguised_server_error: true,
-                ..
-            },
-        ) if linked_foreign_run => CliError::new(crate::exit::Code::Failure, api.to_string())
-            .with_hint(
-                "the source links a run of its own project, which Polyaxon CE refuses in another \
-                 project; add --no-run to copy without the run and lineage",
-            )
-            .into(),
-        _ => err,
-    }
+    register_version(ctx, &ctx.registry(dest), &new_name, &fields, mode).await
 }

@@ -53,8 +53,11 @@ pub async fn run(args: PushArgs, ctx: &Context) -> Result<()> {
         tags: local.tags.clone(),
         content: local_content(&dir, ctx.kind)?.or_else(|| local.content.clone()),
         readme: local.readme.clone(),
-        run: local.run.clone(),
-        artifacts: local.artifacts.clone().filter(|_| local.run.is_some()),
+        run: local.run.clone().filter(|_| !args.no_run),
+        artifacts: local
+            .artifacts
+            .clone()
+            .filter(|_| local.run.is_some() && !args.no_run),
         connection: local.connection.clone(),
         stage: local.stage.clone(),
         ..Fields::default()

@@ -5,7 +5,7 @@ use anyhow::Result;
 
 use super::write::{self, Fields};
 use super::{Context, get::print_version};
-use crate::api::{ApiRequest, Kind, Registry, versions::requests};
+use crate::api::{ApiError, ApiRequest, Kind, Registry, versions::requests};
 use crate::cli::RegisterArgs;
 use crate::exit::{CliError, Code};
 use crate::output;
@@ -147,7 +147,31 @@ pub async fn register_version(
     } else {
         "created"
     };
-    send_and_show(ctx, registry, name, &request, mode.dry_run, action).await
+    send_and_show(ctx, registry, name, &request, mode.dry_run, action)
+        .await
+        .map_err(|e| foreign_run_hint(e, fields.run.as_deref(), registry))
+}
+
+/// Polyaxon CE fails (an empty 405) when a version links a run of another project: say so.
+fn foreign_run_hint(err: anyhow::Error, run: Option<&str>, registry: &Registry) -> anyhow::Error {
+    match (err.downcast_ref::<ApiError>(), run) {
+        (
+            Some(
+                api @ ApiError::Http {
+                    disguised_server_error: true,
+                    ..
+                },
+            ),
+            Some(run),
+        ) => CliError::new(Code::Failure, api.to_string())
+            .with_hint(format!(
+                "Polyaxon CE fails like this when the run {run} is not in {}: \
+                 copy and push take --no-run to leave the run and its lineage out",
+                registry.project
+            ))
+            .into(),
+        _ => err,
+    }
 }
 
 /// Sends a write (or prints it under --dry-run), then prints the version read back.

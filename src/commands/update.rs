@@ -21,7 +21,7 @@ pub async fn run(args: UpdateArgs, ctx: &Context) -> Result<()> {
     fields.content = args
         .content
         .as_deref()
-        .map(write::content_arg)
+        .map(write::content_or_clear)
         .transpose()?;
     fields.readme = args
         .readme

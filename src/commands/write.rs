@@ -153,6 +153,14 @@ pub fn parse_mapping(text: &str, flag: &str) -> Result<Value, CliError> {
             }
         },
     };
+    if value.as_object().is_some_and(|m| m.is_empty()) {
+        return Err(CliError::usage(format!(
+            "{flag} is an empty mapping, which the server refuses (\"Cannot read config_value\")"
+        ))
+        .with_hint(format!(
+            "give at least one key; `pxa update {flag} ''` clears it"
+        )));
+    }
     if !value.is_object() {
         let what = match &value {
             Value::Null => "empty",
@@ -172,6 +180,14 @@ pub fn content_arg(value: &str) -> Result<String, CliError> {
     let text = read_text_arg(value, "--content", true)?;
     parse_mapping(&text, "--content")?;
     Ok(text)
+}
+
+/// `update --content`: like [`content_arg`], but `''` clears the content (sent as `""`).
+pub fn content_or_clear(value: &str) -> Result<String, CliError> {
+    if value.trim().is_empty() {
+        return Ok(String::new());
+    }
+    content_arg(value)
 }
 
 /// A component's polyaxonfile (YAML or JSON), sent as compact JSON like the official CLI.

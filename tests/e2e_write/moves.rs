@@ -214,6 +214,7 @@ fn push_reads_what_the_official_pull_wrote() {
     let Some(sb) = sandbox() else { return };
     let pr = project(&sb, "pull");
     let other = project(&sb, "pull-dst");
+    let run_uuid = pr.run_with_lineage();
     pr.ok(&[
         "register",
         &pr.target("v1"),
@@ -223,6 +224,10 @@ fn push_reads_what_the_official_pull_wrote() {
         "a",
         "--content",
         "{\"z\": 1}",
+        "--run-uid",
+        &run_uuid,
+        "--artifacts",
+        "model,metrics",
     ]);
     let root = tempfile::tempdir().unwrap();
     let root_arg = root.path().to_str().unwrap();
@@ -238,20 +243,51 @@ fn push_reads_what_the_official_pull_wrote() {
             "--path",
             root_arg,
         ])
+        .arg("--no-artifacts")
         .output()
         .unwrap();
-    assert!(
-        root.path().join("artifacts/v1/version.plx.json").is_file(),
-        "{out:?}"
-    );
-    other.ok(&["push", "--path", root_arg, "-ver", "v1", "-p", other.p()]);
+    let dir = root.path().join("artifacts/v1");
+    assert!(dir.join("version.plx.json").is_file(), "{out:?}");
+
+    // Same project, new name: the run and lineage are linked again.
+    pr.ok(&["push", dir.to_str().unwrap(), "--version", "v1-again"]);
     let (a, b) = (
         pr.version("artifact", "v1"),
-        other.version("artifact", "v1"),
+        pr.version("artifact", "v1-again"),
     );
-    for key in ["description", "tags", "content", "stage"] {
+    for key in [
+        "description",
+        "tags",
+        "content",
+        "stage",
+        "run",
+        "artifacts",
+    ] {
         assert_eq!(a[key], b[key], "{key}");
     }
+    // Another project: CE cannot link this project's run (empty 405); --no-run pushes the rest.
+    let (code, _, err) = other.pxa(&["push", "--path", root_arg, "-ver", "v1", "-p", other.p()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("the server failed") && err.contains("--no-run"),
+        "{err}"
+    );
+    assert_eq!(other.status("artifact", "v1"), 404);
+    other.ok(&[
+        "push",
+        "--path",
+        root_arg,
+        "-ver",
+        "v1",
+        "-p",
+        other.p(),
+        "--no-run",
+    ]);
+    let c = other.version("artifact", "v1");
+    assert_eq!(
+        (c["content"].clone(), c["run"].clone()),
+        (a["content"].clone(), Value::Null)
+    );
 }
 
 #[test]

@@ -87,12 +87,24 @@ fn patch_body_has_only_given_fields() {
 fn content_must_be_a_mapping() {
     assert!(parse_mapping(r#"{"a": 1}"#, "--content").is_ok());
     assert!(parse_mapping("a: 1\nb: [x]\n", "--content").is_ok());
-    for bad in ["just text", "[1, 2]", "", "42", "{\"a\": ", "a: [1"] {
+    for bad in [
+        "just text",
+        "[1, 2]",
+        "",
+        "42",
+        "{\"a\": ",
+        "a: [1",
+        "{}",
+        "{ }",
+    ] {
         let err = parse_mapping(bad, "--content").unwrap_err();
         assert_eq!(err.code, Code::Usage, "{bad:?}");
         assert!(err.hint.is_some());
     }
     assert_eq!(content_arg(r#"{"k": "v"}"#).unwrap(), r#"{"k": "v"}"#);
+    assert_eq!(content_or_clear("").unwrap(), "");
+    assert!(content_arg("").is_err());
+    assert!(content_or_clear("{}").is_err());
 }
 
 #[test]
