@@ -14,7 +14,7 @@ unless --force, which PATCHes only the given fields. --dry-run still does that G
 between POST and PATCH, then prints the write instead of sending it.
 
 --content, --readme: text, or @FILE (--content - reads stdin). --content must be a JSON or YAML
-mapping; it is sent as a string, like the official CLI. --tags/--artifacts: a,b or '[\"a\",\"b\"].
+mapping; it is sent as a string, like the official CLI. --tags/--artifacts: a,b or '[\"a\",\"b\"]'.
 --run-uid links the run; only the lineage names given with --artifacts are linked (without them
 a pull downloads nothing).
 
