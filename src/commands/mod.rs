@@ -54,7 +54,10 @@ impl Context {
             return Ok(c);
         }
         let client = Client::new(self.settings.client_config())
-            .map_err(|e| CliError::usage(format!("{e:#}")))?;
+            .map_err(|e| {
+                CliError::usage(format!("{e:#}"))
+                    .with_hint("--ca-cert (POLYAXON_SSL_CA_CERT) takes a readable PEM file; the token must be plain text")
+            })?;
         Ok(self.client.get_or_init(|| client))
     }
 

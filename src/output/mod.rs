@@ -88,7 +88,7 @@ impl Output {
     /// Prints rows: aligned with a header on `table`, tab-separated without one otherwise.
     pub fn rows(&self, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
         let text = if self.format == Format::Table {
-            render::table(header, rows)
+            render::table(header, rows, terminal_width())
         } else {
             render::tsv(rows)
         };
@@ -114,6 +114,17 @@ impl Output {
             value.to_string()
         }
     }
+}
+
+/// The width tables must fit: `COLUMNS` if set, else the terminal's, else none.
+fn terminal_width() -> Option<usize> {
+    if let Some(cols) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+    {
+        return Some(cols.max(20));
+    }
+    terminal_size::terminal_size_of(io::stdout()).map(|(w, _)| (w.0 as usize).max(20))
 }
 
 fn write_stdout(text: &str) -> io::Result<()> {
