@@ -266,9 +266,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(n * scale))
 }
 
-/// clap parser for durations given in seconds as `f64` (the global `--timeout`).
+/// clap parser for the global `--timeout`: seconds, or a duration like `10m`. A plain number
+/// is passed through as is, so the settings report a zero or negative one in their own words.
 pub fn parse_seconds(text: &str) -> Result<f64, String> {
-    parse_duration(text).map(|d| d.as_secs_f64())
+    match text.trim().parse::<f64>() {
+        Ok(n) => Ok(n),
+        Err(_) => parse_duration(text).map(|d| d.as_secs_f64()),
+    }
 }
 
 /// `--dry-run`: prints the write that would be sent (method, URL, body; never the token).

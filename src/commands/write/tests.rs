@@ -179,4 +179,10 @@ fn durations() {
         assert!(parse_duration(bad).is_err(), "{bad}");
     }
     assert_eq!(parse_seconds("2m").unwrap(), 120.0);
+    assert_eq!(
+        parse_seconds("0").unwrap(),
+        0.0,
+        "left to the settings to refuse"
+    );
+    assert!(parse_seconds("soon").is_err());
 }
