@@ -355,6 +355,35 @@ mod tests {
         }
     }
 
+    fn parse(line: &str) -> Cli {
+        let args = crate::compat::normalize(words(line).into_iter().map(Into::into));
+        Cli::try_parse_from(&args).unwrap()
+    }
+
+    #[test]
+    fn single_dash_to_means_the_right_flag_per_command() {
+        use crate::cli::Command;
+        match parse("pxa stage -p demo -ver v1 -to production").command {
+            Command::Stage(a) => assert_eq!(a.to, crate::api::Stage::Production),
+            other => panic!("{other:?}"),
+        }
+        match parse("pxa transfer -p demo -ver v1 -to other").command {
+            Command::Transfer(a) => assert_eq!(a.to_project, "other"),
+            other => panic!("{other:?}"),
+        }
+        match parse("pxa models copy -p demo -ver m1 -to other -n m2").command {
+            Command::Copy(a) => {
+                assert_eq!(a.to_project.as_deref(), Some("other"));
+                assert_eq!(a.name.as_deref(), Some("m2"));
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse("pxa push --path-from /tmp/x -ver v1 -c").command {
+            Command::Push(a) => assert!(a.clean && a.root.is_some()),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn shell_words() {
         assert_eq!(
