@@ -192,7 +192,7 @@ pub struct LsArgs {
     #[arg(short, long)]
     pub query: Option<String>,
     /// Sort by fields, `-` for descending, e.g. -created_at or name
-    #[arg(short, long)]
+    #[arg(short, long, allow_hyphen_values = true)]
     pub sort: Option<String>,
     /// Most versions to show (pages are followed as needed)
     #[arg(short, long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
