@@ -106,6 +106,11 @@ pub enum Command {
     /// Register a version from a folder written by `pull` (version.plx.json)
     #[command(after_help = PUSH_HELP)]
     Push(PushArgs),
+    /// Print a version's page in the web UI (and open it in a browser on a terminal)
+    #[command(
+        after_help = "Examples:\n  $ pxa dashboard -p demo --version v1 --url\n  $ pxa models dashboard demo:m1"
+    )]
+    Dashboard(DashboardArgs),
     /// Check the server answers: its version, and whether the token is accepted
     #[command(
         visible_alias = "whoami",
@@ -164,6 +169,19 @@ pub enum ConfigKey {
     Token,
     /// The default project, in `~/.polyaxon/.project`
     Project,
+}
+
+/// `pxa dashboard`.
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    #[command(flatten)]
+    pub version: VersionArgs,
+    /// Only print the URL, do not open a browser
+    #[arg(long)]
+    pub url: bool,
+    /// Open without asking (accepted for compatibility; pxa never asks)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 /// Which version a command is about.

@@ -3,6 +3,7 @@
 pub mod completions;
 pub mod config;
 pub mod copy;
+pub mod dashboard;
 pub mod delete;
 pub mod get;
 pub mod ls;
@@ -168,6 +169,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Push(args) => push::run(args, &ctx).await,
         Command::Config(args) => config::run(args, &ctx),
         Command::Status => status::run(&ctx).await,
+        Command::Dashboard(args) => dashboard::run(args, &ctx),
         Command::Completions { .. } | Command::Man => unreachable!("handled above"),
     }
 }
