@@ -2,7 +2,9 @@
 
 pub mod get;
 pub mod ls;
+pub mod pull;
 pub mod stages;
+pub mod verify;
 
 use std::sync::OnceLock;
 
@@ -123,6 +125,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Get(args) => get::run(args, &ctx).await,
         Command::Ls(args) => ls::run(args, &ctx).await,
         Command::Stages(args) => stages::run(args, &ctx).await,
+        Command::Pull(args) => pull::run(args, &ctx).await,
+        Command::Verify(args) => verify::run(args, &ctx),
     }
 }
 
