@@ -32,7 +32,7 @@ pub struct GlobalArgs {
     /// Polyaxon host URL [env: POLYAXON_HOST] [default: http://localhost:8000]
     #[arg(long, global = true, value_name = "URL")]
     pub host: Option<String>,
-    /// API token (sent as `Authorization: Token …`) [env: POLYAXON_AUTH_TOKEN]
+    /// API token (sent as `Authorization: Token ...`) [env: POLYAXON_AUTH_TOKEN]
     #[arg(long, global = true, value_name = "TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// Registry to use
@@ -41,6 +41,9 @@ pub struct GlobalArgs {
     /// Output format: table on a terminal, tab-separated when piped
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Auto)]
     pub output: Format,
+    /// Filter the JSON output with a jq expression (strings print raw), e.g. '.[].name'
+    #[arg(long, global = true, value_name = "EXPR")]
+    pub jq: Option<String>,
     /// Seconds to wait for the server before giving up [env: POLYAXON_TIMEOUT] [default: 60]
     #[arg(long, global = true, value_name = "SECS")]
     pub timeout: Option<f64>,
@@ -50,6 +53,9 @@ pub struct GlobalArgs {
     /// Trust this PEM CA bundle in addition to the system's [env: POLYAXON_SSL_CA_CERT]
     #[arg(long, global = true, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
+    /// When to color stderr labels [env: NO_COLOR disables]
+    #[arg(long, global = true, value_enum, default_value_t = crate::output::ColorChoice::Auto)]
+    pub color: crate::output::ColorChoice,
     /// Show requests and timings on stderr (never the token)
     #[arg(short, long, global = true)]
     pub verbose: bool,
@@ -88,6 +94,64 @@ pub enum Command {
         after_help = "Examples:\n  $ pxa verify /tmp/plx/offline/artifacts/v1\n  $ pxa verify ./offline/models/m1 -o json\n\nExit code 9 when a file is missing, has another size or another sha256."
     )]
     Verify(VerifyArgs),
+    /// Check the server answers: its version, and whether the token is accepted
+    #[command(
+        visible_alias = "whoami",
+        after_help = "Examples:\n  $ pxa status\n  $ pxa status --host https://polyaxon.example.com -o json"
+    )]
+    Status,
+    /// Show or change the saved settings (files shared with the official CLI)
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  $ pxa config show\n  $ pxa config set host http://127.0.0.1:8000\n  $ echo \"$TOKEN\" | pxa config set token -\n  $ pxa config unset project"
+    )]
+    Config(ConfigCommand),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  $ pxa completions bash > ~/.local/share/bash-completion/completions/pxa\n  $ pxa completions zsh > \"${fpath[1]}/_pxa\"\n  $ pxa completions fish > ~/.config/fish/completions/pxa.fish"
+    )]
+    Completions {
+        /// The shell to generate for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    #[command(after_help = "Examples:\n  $ pxa man > pxa.1 && man ./pxa.1")]
+    Man,
+}
+
+/// `pxa config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Resolved settings and where each came from (the token is never shown)
+    #[command(after_help = "Examples:\n  $ pxa config show\n  $ pxa config show -o json")]
+    Show,
+    /// Save a setting: host, token (`-` reads it from stdin) or project
+    #[command(
+        after_help = "Examples:\n  $ pxa config set host https://polyaxon.example.com\n  $ pxa config set project acme/demo"
+    )]
+    Set {
+        #[arg(value_enum)]
+        key: ConfigKey,
+        value: String,
+    },
+    /// Remove a saved setting
+    #[command(after_help = "Examples:\n  $ pxa config unset token")]
+    Unset {
+        #[arg(value_enum)]
+        key: ConfigKey,
+    },
+}
+
+/// Settings `pxa config set|unset` can save.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConfigKey {
+    /// `POLYAXON_HOST` in `.client`
+    Host,
+    /// `POLYAXON_AUTH_TOKEN` in `.auth`
+    Token,
+    /// The default project, in `~/.polyaxon/.project`
+    Project,
 }
 
 /// `pxa pull`.

@@ -433,3 +433,29 @@ fn token_never_appears_in_any_output() {
         .env("POLYAXON_AUTH_TOKEN", secret));
     assert!(!out.contains(secret));
 }
+
+#[test]
+fn status_reports_the_server_and_the_credentials() {
+    let Some(sb) = sandbox() else { return };
+    let installation = sb.get_json(sb.api(&["installation"]));
+    let (code, out, err) = run(sb.pxa().args(["status", "-o", "json"]));
+    assert_eq!(code, 0, "{err}");
+    let v = json_out(&out);
+    assert_eq!(v["server"], installation["version"]);
+    assert_eq!(v["dist"], installation["dist"]);
+    assert_eq!(v["token"], "not set");
+    let (code, out, err) =
+        run(sb
+            .pxa()
+            .args(["whoami", "--token", "tok-xyz-secret", "-o", "json"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("tok-xyz-secret"));
+    assert!(json_out(&out)["token"].as_str().unwrap().starts_with("set"));
+    let (code, _, err) = run(sb.pxa().env("POLYAXON_AUTHENTICATION_TYPE", "Basic").args([
+        "status",
+        "--token",
+        "Zm9vOmJhcg==",
+    ]));
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("hint:"), "{err}");
+}

@@ -296,3 +296,47 @@ fn unreachable_server_exits_8() {
     assert_eq!(code, 8, "{err}");
     assert!(err.contains("hint: is the server running"), "{err}");
 }
+
+#[test]
+fn jq_filters_output_and_a_bad_expression_sends_nothing() {
+    rt().block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(VERSION_PATH))
+            .respond_with(ResponseTemplate::new(200).set_body_json(version_body()))
+            .mount(&server)
+            .await;
+        let uri = server.uri();
+        let uri2 = uri.clone();
+        let (code, out, err) = tokio::task::spawn_blocking(move || {
+            let home = tempfile::tempdir().unwrap();
+            run(pxa_isolated(home.path()).args([
+                "get",
+                "demo:v1",
+                "--jq",
+                ".tags[0], .name, .meta_info",
+                "--host",
+                &uri,
+            ]))
+        })
+        .await
+        .unwrap();
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out, "a\nv1\n{}\n");
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
+        let (code, out, err) = tokio::task::spawn_blocking(move || {
+            let home = tempfile::tempdir().unwrap();
+            run(pxa_isolated(home.path()).args(["get", "demo:v1", "--jq", ".[", "--host", &uri2]))
+        })
+        .await
+        .unwrap();
+        assert_eq!(code, 2, "{err}");
+        assert!(out.is_empty());
+        assert!(err.contains("invalid --jq expression"), "{err}");
+        assert_eq!(
+            server.received_requests().await.unwrap().len(),
+            1,
+            "nothing more was sent"
+        );
+    });
+}

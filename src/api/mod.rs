@@ -3,6 +3,7 @@
 pub mod client;
 pub mod error;
 pub mod models;
+pub mod server;
 pub mod versions;
 
 pub use client::{ApiRequest, Client, ClientConfig, Secret};

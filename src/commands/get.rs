@@ -20,18 +20,15 @@ pub async fn run(args: VersionArgs, ctx: &Context) -> Result<()> {
 }
 
 /// Prints one version in the chosen format (shared by the commands that return a version).
-pub fn print_version(
-    ctx: &Context,
-    raw: &serde_json::Value,
-    v: &ProjectVersion,
-) -> std::io::Result<()> {
+pub fn print_version(ctx: &Context, raw: &serde_json::Value, v: &ProjectVersion) -> Result<()> {
     let out = &ctx.out;
     match out.format {
-        Format::Json | Format::Yaml => out.structured(raw),
-        Format::Name => out.lines([&v.name]),
-        Format::Table => out.rows(&["FIELD", "VALUE"], &fields(ctx, v)),
-        _ => out.rows(&[], &fields(ctx, v)),
+        Format::Json | Format::Yaml => out.structured(raw)?,
+        Format::Name => out.lines([&v.name])?,
+        Format::Table => out.rows(&["FIELD", "VALUE"], &fields(ctx, v))?,
+        _ => out.rows(&[], &fields(ctx, v))?,
     }
+    Ok(())
 }
 
 fn fields(ctx: &Context, v: &ProjectVersion) -> Vec<Vec<String>> {

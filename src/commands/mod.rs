@@ -1,9 +1,12 @@
 //! Command dispatch and the context every command runs with.
 
+pub mod completions;
+pub mod config;
 pub mod get;
 pub mod ls;
 pub mod pull;
 pub mod stages;
+pub mod status;
 pub mod verify;
 
 use std::sync::OnceLock;
@@ -103,6 +106,13 @@ impl Context {
 
 /// Resolves settings, then runs the chosen command.
 pub async fn run(cli: Cli) -> Result<()> {
+    output::set_color(cli.global.color);
+    // Commands that need no settings, files or network.
+    match cli.command {
+        Command::Completions { shell } => return completions::completions(shell),
+        Command::Man => return completions::man(),
+        _ => {}
+    }
     let flags = Flags {
         host: cli.global.host.clone(),
         token: cli.global.token.clone(),
@@ -111,6 +121,12 @@ pub async fn run(cli: Cli) -> Result<()> {
         timeout: cli.global.timeout,
         verbose: cli.global.verbose,
     };
+    let jq = cli
+        .global
+        .jq
+        .as_deref()
+        .map(output::jq::JqFilter::compile)
+        .transpose()?;
     let settings = Settings::from_process(&flags)?;
     for warning in settings.warnings() {
         output::warn(&warning);
@@ -120,13 +136,20 @@ pub async fn run(cli: Cli) -> Result<()> {
             output::debug(format_args!("{name} from {source}"));
         }
     }
-    let ctx = Context::new(settings, Output::new(cli.global.output), cli.global.kind);
+    let ctx = Context::new(
+        settings,
+        Output::new(cli.global.output, jq),
+        cli.global.kind,
+    );
     match cli.command {
         Command::Get(args) => get::run(args, &ctx).await,
         Command::Ls(args) => ls::run(args, &ctx).await,
         Command::Stages(args) => stages::run(args, &ctx).await,
         Command::Pull(args) => pull::run(args, &ctx).await,
         Command::Verify(args) => verify::run(args, &ctx),
+        Command::Config(args) => config::run(args, &ctx),
+        Command::Status => status::run(&ctx).await,
+        Command::Completions { .. } | Command::Man => unreachable!("handled above"),
     }
 }
 

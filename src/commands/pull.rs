@@ -116,7 +116,7 @@ async fn select_many(args: &PullArgs, ctx: &Context) -> Result<(Registry, Vec<St
     Ok((registry, names))
 }
 
-fn print_reports(ctx: &Context, reports: &[VersionReport]) -> std::io::Result<()> {
+fn print_reports(ctx: &Context, reports: &[VersionReport]) -> Result<()> {
     if ctx.out.is_structured() {
         return ctx.out.structured(&json!({ "versions": reports }));
     }
@@ -124,7 +124,7 @@ fn print_reports(ctx: &Context, reports: &[VersionReport]) -> std::io::Result<()
         .iter()
         .filter_map(|r| r.path.as_ref())
         .map(|p| p.display().to_string());
-    ctx.out.lines(paths)
+    Ok(ctx.out.lines(paths)?)
 }
 
 fn outcome(reports: &[VersionReport], bulk: bool) -> Result<()> {

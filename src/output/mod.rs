@@ -1,14 +1,17 @@
 //! All terminal output: stdout renderers for every format, and stderr diagnostics.
 #![allow(clippy::print_stderr)]
 
+pub mod jq;
 mod render;
 mod time;
 
 use std::io::{self, IsTerminal, Write};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
 use crate::exit::Report;
+use jq::JqFilter;
 
 pub use render::{stages_rows, version_rows};
 pub use time::{relative, when};
@@ -36,18 +39,25 @@ pub struct Output {
     pub format: Format,
     /// Whether stdout is a terminal (relative times, truncation).
     pub tty: bool,
+    /// `--jq`: applied to the JSON form, whose results are printed instead.
+    pub jq: Option<Arc<JqFilter>>,
 }
 
 impl Output {
-    /// Resolves `auto` against whether stdout is a terminal.
-    pub fn new(format: Format) -> Self {
+    /// Resolves `auto` against whether stdout is a terminal; `--jq` implies JSON.
+    pub fn new(format: Format, jq: Option<JqFilter>) -> Self {
         let tty = io::stdout().is_terminal();
         let format = match format {
+            _ if jq.is_some() => Format::Json,
             Format::Auto if tty => Format::Table,
             Format::Auto => Format::Tsv,
             other => other,
         };
-        Self { format, tty }
+        Self {
+            format,
+            tty,
+            jq: jq.map(Arc::new),
+        }
     }
 
     /// Whether the format prints the server's object (json/yaml).
@@ -56,7 +66,11 @@ impl Output {
     }
 
     /// Prints a JSON value as JSON or YAML.
-    pub fn structured(&self, value: &Value) -> io::Result<()> {
+    pub fn structured(&self, value: &Value) -> anyhow::Result<()> {
+        if let Some(jq) = &self.jq {
+            let lines: Vec<String> = jq.apply(value)?.iter().map(jq::render).collect();
+            return Ok(self.lines(lines)?);
+        }
         let mut out = io::stdout().lock();
         match self.format {
             Format::Yaml => {
@@ -68,7 +82,7 @@ impl Output {
                 out.write_all(b"\n")?;
             }
         }
-        out.flush()
+        Ok(out.flush()?)
     }
 
     /// Prints rows: aligned with a header on `table`, tab-separated without one otherwise.
@@ -108,8 +122,33 @@ fn write_stdout(text: &str) -> io::Result<()> {
     out.flush()
 }
 
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Color when stderr is a terminal and NO_COLOR is unset
+    Auto,
+    Always,
+    Never,
+}
+
+static COLOR: OnceLock<bool> = OnceLock::new();
+
+/// Decides once whether stderr labels are colored.
+pub fn set_color(choice: ColorChoice) {
+    let on = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stderr().is_terminal()
+        }
+    };
+    let _ = COLOR.set(on);
+}
+
 fn stderr_color() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stderr().is_terminal()
+    *COLOR.get_or_init(|| {
+        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stderr().is_terminal()
+    })
 }
 
 fn label(name: &str, ansi: &str) -> String {

@@ -13,6 +13,11 @@ use crate::api::client::{ClientConfig, SERVICE_VERSION, Secret};
 use crate::exit::CliError;
 use crate::reference::ProjectRef;
 
+mod files;
+
+use files::{FileValues, truthy};
+pub use files::{config_dir, write_json_key};
+
 pub const DEFAULT_HOST: &str = "http://localhost:8000";
 pub const DEFAULT_TIMEOUT_SECS: f64 = 60.0;
 
@@ -70,69 +75,6 @@ pub struct Settings {
 
 /// A view of the process environment (injectable for tests).
 pub type EnvFn<'a> = &'a dyn Fn(&str) -> Option<String>;
-
-/// Key/value pairs read from the official CLI's JSON config files, with the file they came from.
-#[derive(Debug, Default)]
-struct FileValues(BTreeMap<String, (Value, PathBuf)>);
-
-impl FileValues {
-    fn load(&mut self, path: &Path) {
-        let Ok(text) = std::fs::read_to_string(path) else {
-            return;
-        };
-        if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&text) {
-            for (k, v) in map {
-                self.0
-                    .insert(k.to_ascii_lowercase(), (v, path.to_path_buf()));
-            }
-        }
-    }
-
-    /// Looks a key up by its variable name (`POLYAXON_HOST`) or its field name (`host`).
-    fn get(&self, alias: &str, field: &str) -> Option<(String, PathBuf)> {
-        let (value, path) = self
-            .0
-            .get(&alias.to_ascii_lowercase())
-            .or_else(|| self.0.get(field))?;
-        let text = match value {
-            Value::String(s) if s.trim().is_empty() => return None,
-            Value::String(s) => s.clone(),
-            Value::Null => return None,
-            other => other.to_string(),
-        };
-        Some((text, path.clone()))
-    }
-}
-
-fn truthy(value: &str) -> Option<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "y" | "on" => Some(true),
-        "0" | "false" | "no" | "n" | "off" | "" => Some(false),
-        _ => None,
-    }
-}
-
-/// The folder of `.client`/`.auth`: `$POLYAXON_HOME/.polyaxon`, else the home stored in
-/// `~/.polyaxon/.home`, else `~/.polyaxon`.
-pub fn config_dir(env: EnvFn<'_>, home: Option<&Path>) -> Option<PathBuf> {
-    if let Some(dir) = env("POLYAXON_HOME").filter(|d| !d.is_empty()) {
-        return Some(Path::new(&dir).join(".polyaxon"));
-    }
-    let home = home?;
-    let global = home.join(".polyaxon");
-    if let Ok(text) = std::fs::read_to_string(global.join(".home")) {
-        let moved = serde_yaml::from_str::<BTreeMap<String, Value>>(&text)
-            .ok()
-            .and_then(|m| {
-                m.get("POLYAXON_HOME")
-                    .and_then(|v| v.as_str().map(PathBuf::from))
-            });
-        if let Some(dir) = moved {
-            return Some(dir.join(".polyaxon"));
-        }
-    }
-    Some(global)
-}
 
 impl Settings {
     /// Resolves every setting once.
@@ -319,7 +261,7 @@ impl Settings {
     }
 }
 
-fn parse_host(text: &str, source: &Source) -> Result<Url, CliError> {
+pub fn parse_host(text: &str, source: &Source) -> Result<Url, CliError> {
     let trimmed = text.trim().trim_end_matches('/');
     let hint = "give the host with its scheme, e.g. --host https://polyaxon.example.com or http://127.0.0.1:8000";
     if trimmed.is_empty() {

@@ -1,0 +1,69 @@
+//! `pxa status` (alias `whoami`): does the server answer, which version is it, is the token accepted.
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use super::Context;
+use crate::exit::{CliError, Code};
+use crate::output::Format;
+
+pub async fn run(ctx: &Context) -> Result<()> {
+    let client = ctx.client()?;
+    let s = &ctx.settings;
+    let install = client.installation().await?;
+    let dist = install.dist.clone().unwrap_or_default();
+    let token = match (&s.token, client.current_user().await) {
+        (_, Ok(user)) => {
+            let name = user.username.clone().unwrap_or_else(|| "?".into());
+            if s.token.is_some() {
+                format!("accepted (user {name})")
+            } else {
+                format!("not set (user {name})")
+            }
+        }
+        (_, Err(e)) if matches!(e.status(), Some(401 | 403)) => {
+            let hint = if s.token.is_some() {
+                "the token was rejected: check --token, POLYAXON_AUTH_TOKEN or ~/.polyaxon/.auth"
+            } else {
+                "this server needs a token: pass --token or set POLYAXON_AUTH_TOKEN"
+            };
+            return Err(CliError::new(
+                Code::Auth,
+                format!("{} answers but refuses the credentials: {e}", s.host),
+            )
+            .with_hint(hint)
+            .into());
+        }
+        (None, Err(_)) => "not set".to_string(),
+        (Some(_), Err(_)) if dist == "ce" => "set (Polyaxon CE does not check tokens)".to_string(),
+        (Some(_), Err(e)) => format!("set (not checked: {e})"),
+    };
+    let rows = vec![
+        ("host", s.host.to_string()),
+        ("server", install.version.clone().unwrap_or_default()),
+        ("dist", dist),
+        ("mode", install.mode.clone().unwrap_or_default()),
+        ("token", token),
+        ("verify_ssl", s.verify_tls.to_string()),
+        ("client", format!("pxa {}", env!("CARGO_PKG_VERSION"))),
+    ];
+    let out = &ctx.out;
+    match out.format {
+        Format::Json | Format::Yaml => {
+            let map: serde_json::Map<String, Value> = rows
+                .iter()
+                .map(|(k, v)| (k.to_string(), json!(v)))
+                .collect();
+            out.structured(&Value::Object(map))?;
+        }
+        Format::Name => out.lines([install.version.as_deref().unwrap_or("")])?,
+        _ => {
+            let rows: Vec<Vec<String>> = rows
+                .into_iter()
+                .map(|(k, v)| vec![k.to_string(), v])
+                .collect();
+            out.rows(&["FIELD", "VALUE"], &rows)?;
+        }
+    }
+    Ok(())
+}

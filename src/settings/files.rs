@@ -1,0 +1,186 @@
+//! The official CLI's JSON config files: reading `.client`/`.auth` and writing keys safely (0600).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::EnvFn;
+
+/// Key/value pairs read from the official CLI's JSON config files, with the file they came from.
+#[derive(Debug, Default)]
+pub(super) struct FileValues(BTreeMap<String, (Value, PathBuf)>);
+
+impl FileValues {
+    pub(super) fn load(&mut self, path: &Path) {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return;
+        };
+        if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&text) {
+            for (k, v) in map {
+                self.0
+                    .insert(k.to_ascii_lowercase(), (v, path.to_path_buf()));
+            }
+        }
+    }
+
+    /// Looks a key up by its variable name (`POLYAXON_HOST`) or its field name (`host`).
+    pub(super) fn get(&self, alias: &str, field: &str) -> Option<(String, PathBuf)> {
+        let (value, path) = self
+            .0
+            .get(&alias.to_ascii_lowercase())
+            .or_else(|| self.0.get(field))?;
+        let text = match value {
+            Value::String(s) if s.trim().is_empty() => return None,
+            Value::String(s) => s.clone(),
+            Value::Null => return None,
+            other => other.to_string(),
+        };
+        Some((text, path.clone()))
+    }
+}
+
+pub(super) fn truthy(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "y" | "on" => Some(true),
+        "0" | "false" | "no" | "n" | "off" | "" => Some(false),
+        _ => None,
+    }
+}
+
+/// The folder of `.client`/`.auth`: `$POLYAXON_HOME/.polyaxon`, else the home stored in
+/// `~/.polyaxon/.home`, else `~/.polyaxon`.
+pub fn config_dir(env: EnvFn<'_>, home: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = env("POLYAXON_HOME").filter(|d| !d.is_empty()) {
+        return Some(Path::new(&dir).join(".polyaxon"));
+    }
+    let home = home?;
+    let global = home.join(".polyaxon");
+    if let Ok(text) = std::fs::read_to_string(global.join(".home")) {
+        let moved = serde_yaml::from_str::<BTreeMap<String, Value>>(&text)
+            .ok()
+            .and_then(|m| {
+                m.get("POLYAXON_HOME")
+                    .and_then(|v| v.as_str().map(PathBuf::from))
+            });
+        if let Some(dir) = moved {
+            return Some(dir.join(".polyaxon"));
+        }
+    }
+    Some(global)
+}
+
+/// Sets (or with `None` removes) `key` in a JSON object file, keeping its other keys. The file
+/// is written to a temporary sibling with mode 0600 and renamed into place.
+pub fn write_json_key(
+    path: &Path,
+    key: &str,
+    value: Option<Value>,
+    drop: &[&str],
+) -> std::io::Result<()> {
+    let mut map = match std::fs::read_to_string(path) {
+        Ok(text) => match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Map::new(),
+        Err(e) => return Err(e),
+    };
+    for alias in drop {
+        map.remove(*alias);
+    }
+    match value {
+        Some(v) => {
+            map.insert(key.to_string(), v);
+        }
+        None => {
+            map.remove(key);
+        }
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    create_private_dir(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.pxa-tmp",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("config")
+    ));
+    {
+        let mut file = private_file(&tmp)?;
+        file.write_all(serde_json::to_string_pretty(&Value::Object(map))?.as_bytes())?;
+        file.write_all(b"\n")?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(unix)]
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::create(path)
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_keeps_other_keys_and_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/.client");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"POLYAXON_VERIFY_SSL":false,"host":"http://old"}"#,
+        )
+        .unwrap();
+        write_json_key(
+            &path,
+            "POLYAXON_HOST",
+            Some(Value::from("http://new")),
+            &["host"],
+        )
+        .unwrap();
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(v["POLYAXON_HOST"], "http://new");
+        assert_eq!(v["POLYAXON_VERIFY_SSL"], false);
+        assert!(v.get("host").is_none());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        write_json_key(&path, "POLYAXON_HOST", None, &[]).unwrap();
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert!(v.get("POLYAXON_HOST").is_none());
+    }
+}
