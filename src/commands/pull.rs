@@ -59,7 +59,7 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
     let reports = tokio::select! {
         reports = pull_many(&dl, &registry, &names, &opts) => reports,
         signal = interrupted() => {
-            progress.summary(0, 0);
+            progress.abandon();
             return Err(CliError::new(Code::Interrupted, format!("interrupted by {signal}"))
                 .with_hint("run the same command again to resume; finished entries are kept and the previous copy is untouched")
                 .into());

@@ -117,6 +117,11 @@ impl Downloader {
     ) -> Result<Got, Failure> {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
+        // Exact bytes: lengths and ranges then mean what they say.
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("identity"),
+        );
         let resume = match target.fetch {
             Fetch::File | Fetch::FileOrDir => resume_point(&target.part, &target.validator),
             _ => None,
@@ -129,7 +134,10 @@ impl Downloader {
             }
         }
         let request = ApiRequest::get(url.clone());
-        let response = timeout(self.stall, self.client.send_attempt(&request, &headers))
+        // The CE server reads a whole file into memory before it answers (~5 s for 1 GiB), so
+        // the wait for the headers is bounded by --timeout when that is longer than the stall.
+        let header_wait = self.stall.max(self.client.config().timeout);
+        let response = timeout(header_wait, self.client.send_attempt(&request, &headers))
             .await
             .map_err(|_| self.stalled("waiting for the answer"))?
             .map_err(|(e, wait)| Failure::from_api(e, wait))?;

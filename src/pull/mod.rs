@@ -119,6 +119,8 @@ async fn pull_inner(
     opts: &Options,
     reports: &mut Vec<EntryReport>,
 ) -> Result<PathBuf, Failure> {
+    // Names from a listing become folder names: hold them to the server's own rule.
+    crate::reference::validate_version(name).map_err(|e| fail(Code::Integrity, e.message))?;
     let version = dl
         .client
         .get_version(reg, name)

@@ -56,6 +56,8 @@ pub struct Progress {
     entries_done: AtomicU64,
     entries_total: AtomicU64,
     last_line: Mutex<Instant>,
+    /// Declared length per entry, so a retried entry is not counted twice in the total.
+    declared: Mutex<HashMap<String, u64>>,
     bars: Option<Bars>,
 }
 
@@ -87,6 +89,7 @@ impl Progress {
             entries_done: AtomicU64::new(0),
             entries_total: AtomicU64::new(0),
             last_line: Mutex::new(Instant::now()),
+            declared: Mutex::new(HashMap::new()),
             bars,
         }
     }
@@ -99,9 +102,10 @@ impl Progress {
 
     /// An entry's answer arrived, with its declared length (if any).
     pub fn begin(&self, label: &str, len: Option<u64>) {
-        if let Some(n) = len {
-            self.total.fetch_add(n, Ordering::Relaxed);
-        }
+        let previous = lock(&self.declared).insert(label.to_string(), len.unwrap_or(0));
+        self.total
+            .fetch_sub(previous.unwrap_or(0), Ordering::Relaxed);
+        self.total.fetch_add(len.unwrap_or(0), Ordering::Relaxed);
         match self.mode {
             Mode::Bars => {
                 let bars = self.bars.as_ref().expect("bars mode");
@@ -205,6 +209,14 @@ impl Progress {
             Mode::Plain => eprintln!("pxa: {text}"),
             Mode::Json => event(json!({"event": "note", "message": text})),
             _ => {}
+        }
+    }
+
+    /// Stops the bars without a summary (interrupted).
+    pub fn abandon(&self) {
+        if let Some(bars) = &self.bars {
+            bars.main.finish_and_clear();
+            let _ = bars.multi.clear();
         }
     }
 
