@@ -2,8 +2,8 @@
 //! channel (a file is hashed as written, a tarball is un-gzipped and extracted as it arrives),
 //! stall detection, length checks, and `Range` + `If-Range` resume of a cut file.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Read, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,14 +12,13 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
-use sha2::{Digest, Sha256};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::timeout;
 use url::Url;
 
-use super::extract::{ExtractError, extract_tar_gz};
 use super::plan::Fetch;
 use super::progress::Progress;
+use super::sink::{ChannelReader, Sink};
 use super::verify::FileRecord;
 use crate::api::client::backoff;
 use crate::api::{ApiError, ApiRequest, Client};
@@ -115,24 +114,7 @@ impl Downloader {
         target: &Target,
         resumed: &mut bool,
     ) -> Result<Got, Failure> {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
-        // Exact bytes: lengths and ranges then mean what they say.
-        headers.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_static("identity"),
-        );
-        let resume = match target.fetch {
-            Fetch::File | Fetch::FileOrDir => resume_point(&target.part, &target.validator),
-            _ => None,
-        };
-        if let Some((offset, validator)) = &resume {
-            let range = HeaderValue::from_str(&format!("bytes={offset}-")).expect("ascii");
-            headers.insert(header::RANGE, range);
-            if let Ok(v) = HeaderValue::from_str(validator) {
-                headers.insert(header::IF_RANGE, v);
-            }
-        }
+        let (headers, resume) = request_headers(target);
         let request = ApiRequest::get(url.clone());
         // The CE server reads a whole file into memory before it answers (~5 s for 1 GiB), so
         // the wait for the headers is bounded by --timeout when that is longer than the stall.
@@ -141,21 +123,8 @@ impl Downloader {
             .await
             .map_err(|_| self.stalled("waiting for the answer"))?
             .map_err(|(e, wait)| Failure::from_api(e, wait))?;
-        let offset = match (&resume, response.status()) {
-            (Some((offset, _)), StatusCode::PARTIAL_CONTENT) => {
-                if content_range_start(response.headers()) != Some(*offset) {
-                    let _ = fs::remove_file(&target.part);
-                    return Err(Failure::new(
-                        Code::Integrity,
-                        true,
-                        "the server answered another range than asked",
-                    ));
-                }
-                *resumed = true;
-                *offset
-            }
-            _ => 0,
-        };
+        let offset = resume_offset(&resume, &response, target)?;
+        *resumed |= offset > 0;
         let is_tar = match target.fetch {
             Fetch::Dir | Fetch::Events => true,
             Fetch::File => false,
@@ -230,6 +199,53 @@ impl Downloader {
     }
 }
 
+/// `Accept`, identity encoding, and `Range` + `If-Range` when a part file can be continued.
+fn request_headers(target: &Target) -> (HeaderMap, Option<(u64, String)>) {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
+    // Exact bytes: lengths and ranges then mean what they say.
+    headers.insert(
+        header::ACCEPT_ENCODING,
+        HeaderValue::from_static("identity"),
+    );
+    let resume = match target.fetch {
+        Fetch::File | Fetch::FileOrDir => resume_point(&target.part, &target.validator),
+        _ => None,
+    };
+    if let Some((offset, validator)) = &resume {
+        let range = HeaderValue::from_str(&format!("bytes={offset}-")).expect("ascii");
+        headers.insert(header::RANGE, range);
+        if let Ok(v) = HeaderValue::from_str(validator) {
+            headers.insert(header::IF_RANGE, v);
+        }
+    }
+    (headers, resume)
+}
+
+/// Where the answer's body starts in the file: the asked offset for a matching 206, else 0
+/// (a server that ignores `Range`, like Polyaxon CE, answers 200 and the file restarts).
+fn resume_offset(
+    resume: &Option<(u64, String)>,
+    response: &reqwest::Response,
+    target: &Target,
+) -> Result<u64, Failure> {
+    match (resume, response.status()) {
+        (Some((offset, _)), StatusCode::PARTIAL_CONTENT) => {
+            if content_range_start(response.headers()) == Some(*offset) {
+                Ok(*offset)
+            } else {
+                let _ = fs::remove_file(&target.part);
+                Err(Failure::new(
+                    Code::Integrity,
+                    true,
+                    "the server answered another range than asked",
+                ))
+            }
+        }
+        _ => Ok(0),
+    }
+}
+
 fn cut_or_broken(received: u64, declared: Option<u64>, why: &str) -> Failure {
     match declared {
         Some(len) if received < len => Failure::new(
@@ -280,120 +296,4 @@ fn disposition_is_tar(headers: &HeaderMap) -> bool {
         .get(header::CONTENT_DISPOSITION)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|d| d.contains(".tar\"") || d.contains(".tar.gz\""))
-}
-
-/// The blocking end of a download.
-enum Sink {
-    File { part: PathBuf, offset: u64 },
-    Tar(PathBuf),
-}
-
-impl Sink {
-    fn run(self, reader: ChannelReader) -> Result<Got, Failure> {
-        match self {
-            Self::File { part, offset } => {
-                let record = write_part(&part, offset, reader).map_err(Failure::io)?;
-                Ok(Got::File {
-                    record,
-                    resumed: offset > 0,
-                })
-            }
-            Self::Tar(into) => {
-                if into.exists() {
-                    fs::remove_dir_all(&into).map_err(Failure::io)?;
-                }
-                extract_tar_gz(reader, &into)
-                    .map(Got::Tree)
-                    .map_err(|e| match e {
-                        ExtractError::Unsafe(u) => {
-                            Failure::new(Code::Integrity, false, u.to_string())
-                        }
-                        ExtractError::Io(e) => Failure::new(
-                            Code::Integrity,
-                            true,
-                            format!("the archive could not be read: {e}"),
-                        ),
-                    })
-            }
-        }
-    }
-}
-
-/// Writes the body to the part file (appending after `offset` bytes), hashing everything.
-fn write_part(part: &Path, offset: u64, mut reader: ChannelReader) -> io::Result<FileRecord> {
-    let mut hasher = Sha256::new();
-    let file = if offset > 0 {
-        let mut existing = File::open(part)?.take(offset);
-        let n = hash_into(&mut existing, &mut hasher)?;
-        if n != offset {
-            return Err(io::Error::other("the part file shrank"));
-        }
-        OpenOptions::new().append(true).open(part)?
-    } else {
-        File::create(part)?
-    };
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    let mut total = offset;
-    while let Some(chunk) = reader.next_chunk() {
-        hasher.update(&chunk);
-        out.write_all(&chunk)?;
-        total += chunk.len() as u64;
-    }
-    out.flush()?;
-    Ok(FileRecord {
-        path: String::new(),
-        size: total,
-        sha256: hex::encode(hasher.finalize()),
-        link: None,
-    })
-}
-
-fn hash_into<R: Read>(reader: &mut R, hasher: &mut Sha256) -> io::Result<u64> {
-    struct Tee<'a>(&'a mut Sha256);
-    impl Write for Tee<'_> {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.update(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    io::copy(reader, &mut Tee(hasher))
-}
-
-/// A blocking `Read` over the chunks sent by the async side; end of channel = end of body.
-struct ChannelReader {
-    rx: mpsc::Receiver<Bytes>,
-    current: Bytes,
-}
-
-impl ChannelReader {
-    fn new(rx: mpsc::Receiver<Bytes>) -> Self {
-        Self {
-            rx,
-            current: Bytes::new(),
-        }
-    }
-
-    fn next_chunk(&mut self) -> Option<Bytes> {
-        if !self.current.is_empty() {
-            return Some(std::mem::take(&mut self.current));
-        }
-        self.rx.blocking_recv()
-    }
-}
-
-impl Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.current.is_empty() {
-            match self.rx.blocking_recv() {
-                Some(chunk) => self.current = chunk,
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current.split_to(n));
-        Ok(n)
-    }
 }

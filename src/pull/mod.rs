@@ -3,9 +3,11 @@
 
 pub mod download;
 pub mod extract;
+pub mod metadata;
 pub mod place;
 pub mod plan;
 pub mod progress;
+pub mod sink;
 pub mod verify;
 
 use std::path::PathBuf;
@@ -136,7 +138,7 @@ async fn pull_inner(
     let staging = Staging::open(&kind_dir, name, &fingerprint)
         .map_err(|e| fail(Code::Failure, format!("{e:#}")))?;
     let mut records = Vec::new();
-    for (file, content) in plan::metadata_files(&version.raw, &version.item, reg.kind) {
+    for (file, content) in metadata::metadata_files(&version.raw, &version.item, reg.kind) {
         staging.write(file, &content).map_err(Failure::io)?;
         records.push(verify::record_of(&staging.dir, file).map_err(Failure::io)?);
     }

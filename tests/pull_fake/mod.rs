@@ -1,0 +1,231 @@
+//! The fake HTTP server and fixtures of the `pull` fault tests: a raw std TcpListener (one
+//! thread per connection, `Connection: close`) that can cut or stall a body on demand.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+pub const UUID: &str = "6de0b57635c842abb378fb1379d4dfec";
+
+/// A request as the fake server saw it.
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub path: String,
+    pub query: String,
+    pub headers: HashMap<String, String>,
+}
+
+impl Req {
+    pub fn param(&self, name: &str) -> Option<String> {
+        url::form_urlencoded::parse(self.query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+}
+
+/// What the fake server answers.
+#[derive(Default)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Close the connection after this many body bytes (Content-Length still the full size).
+    pub cut_at: Option<usize>,
+    /// Send this many body bytes, then go silent for a minute.
+    pub stall_at: Option<usize>,
+}
+
+pub fn reply(status: u16, body: impl Into<Vec<u8>>) -> Reply {
+    Reply {
+        status,
+        body: body.into(),
+        ..Default::default()
+    }
+}
+
+pub type Handler = dyn Fn(&Req, usize) -> Reply + Send + Sync;
+
+/// The fake server: every request is logged; `handler(req, nth)` gets the hit count of the path.
+pub struct Fake {
+    pub url: String,
+    pub log: Arc<Mutex<Vec<Req>>>,
+}
+
+impl Fake {
+    pub fn start(handler: Box<Handler>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let log: Arc<Mutex<Vec<Req>>> = Arc::default();
+        let handler: Arc<Handler> = Arc::from(handler);
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (log, handler) = (log2.clone(), handler.clone());
+                std::thread::spawn(move || serve(stream, &log, &*handler));
+            }
+        });
+        Self { url, log }
+    }
+
+    pub fn hits(&self, path_suffix: &str, param: Option<(&str, &str)>) -> Vec<Req> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.path.ends_with(path_suffix))
+            .filter(|r| param.is_none_or(|(k, v)| r.param(k).as_deref() == Some(v)))
+            .cloned()
+            .collect()
+    }
+}
+
+pub fn serve(stream: TcpStream, log: &Mutex<Vec<Req>>, handler: &Handler) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    if reader.read_line(&mut line).is_err() || line.is_empty() {
+        return;
+    }
+    let target = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let mut headers = HashMap::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    let req = Req {
+        path: path.to_string(),
+        query: query.to_string(),
+        headers,
+    };
+    let nth = {
+        let mut log = log.lock().unwrap();
+        log.push(req.clone());
+        log.iter()
+            .filter(|r| r.path == req.path && r.query == req.query)
+            .count()
+    };
+    let r = handler(&req, nth);
+    let mut out = stream;
+    let mut head = format!(
+        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+        r.status,
+        r.body.len()
+    );
+    for (k, v) in &r.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    if out.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    let send = r.cut_at.or(r.stall_at).unwrap_or(r.body.len());
+    let _ = out.write_all(&r.body[..send.min(r.body.len())]);
+    let _ = out.flush();
+    if r.stall_at.is_some() {
+        std::thread::sleep(Duration::from_secs(60));
+    }
+}
+
+pub fn sha(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// Deterministic pseudo-random bytes.
+pub fn blob(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+pub fn tarball(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::fast()));
+    for (path, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.as_gnu_mut().unwrap().name[..path.len()].copy_from_slice(path.as_bytes());
+        h.set_cksum();
+        b.append(&h, *data).unwrap();
+    }
+    b.into_inner().unwrap().finish().unwrap()
+}
+
+pub fn symlink_tarball(name: &str, to: &str) -> Vec<u8> {
+    let mut b = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::fast()));
+    let mut h = tar::Header::new_gnu();
+    h.set_size(0);
+    h.set_entry_type(tar::EntryType::Symlink);
+    h.set_path(name).unwrap();
+    h.set_link_name(to).unwrap();
+    h.set_cksum();
+    b.append(&h, &[][..]).unwrap();
+    b.into_inner().unwrap().finish().unwrap()
+}
+
+pub fn version_json(name: &str, lineage: Value) -> Value {
+    json!({"uuid": format!("{name}-uuid"), "name": name, "description": null, "tags": ["t"],
+        "created_at": "2026-11-27T14:29:39.759063Z", "updated_at": "2026-11-27T14:29:40Z",
+        "stage": "testing", "kind": "artifact", "owner": "default", "project": "demo",
+        "content": "{\"a\": 1}", "run": UUID, "artifacts": ["x"],
+        "meta_info": {"run": {"project": "demo", "name": "r", "uuid": UUID}, "lineage": lineage}})
+}
+
+pub fn lin(name: &str, kind: &str, path: &str) -> Value {
+    json!({"name": name, "kind": kind, "path": format!("{UUID}/{path}"), "is_input": false})
+}
+
+/// Answers the API side (version, run) and hands stream requests to `streams`.
+pub fn api_then(
+    versions: Vec<(&'static str, Value)>,
+    streams: impl Fn(&Req, usize) -> Reply + Send + Sync + 'static,
+) -> Box<Handler> {
+    Box::new(move |req, nth| {
+        let base = "/api/v1/default/demo/versions/artifact";
+        if req.path == format!("/api/v1/default/demo/runs/{UUID}") {
+            return reply(
+                200,
+                json!({"uuid": UUID, "settings": {"namespace": "polyaxon"}}).to_string(),
+            );
+        }
+        if req.path == base {
+            let results: Vec<Value> = versions.iter().map(|(n, _)| json!({"name": n})).collect();
+            return reply(
+                200,
+                json!({"count": results.len(), "next": null, "results": results}).to_string(),
+            );
+        }
+        if let Some(name) = req.path.strip_prefix(&format!("{base}/")) {
+            return match versions.iter().find(|(n, _)| *n == name) {
+                Some((_, v)) if !v.is_null() => reply(200, v.to_string()),
+                Some(_) => reply(500, ""),
+                None => reply(
+                    404,
+                    r#"{"detail":"No ProjectVersion matches the given query."}"#,
+                ),
+            };
+        }
+        streams(req, nth)
+    })
+}
