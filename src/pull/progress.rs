@@ -174,6 +174,10 @@ impl Progress {
                     bar.finish_and_clear();
                 }
                 self.refresh_main();
+                self.bars_println(&format!(
+                    "{status} {label} ({}, {files} file{plural})",
+                    HumanBytes(bytes)
+                ));
             }
             Mode::Plain => eprintln!(
                 "pxa: {status} {label} ({}, {files} file{plural}) [{}]",
@@ -238,11 +242,11 @@ impl Progress {
         let plural = if versions_ok == 1 { "" } else { "s" };
         match self.mode {
             Mode::Json => event(json!({"event": "summary", "versions": versions_ok,
-                "failed": versions_failed, "files": files, "bytes": bytes,
+                "failed": versions_failed, "files": files, "bytes_received": bytes,
                 "seconds": (secs * 1000.0).round() / 1000.0, "bytes_per_second": rate as u64})),
             Mode::None | Mode::Auto => {}
             _ => eprintln!(
-                "pulled {versions_ok} version{plural}{failed}: {files} files, {} in {secs:.1} s ({}/s)",
+                "pulled {versions_ok} version{plural}{failed}: {files} files, {} received in {secs:.1} s ({}/s)",
                 HumanBytes(bytes),
                 HumanBytes(rate as u64)
             ),
