@@ -16,6 +16,7 @@ use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::api::models::RunArtifact;
 use crate::api::{Kind, ProjectVersion, Registry, Resource};
 use crate::exit::Code;
 use download::{Downloader, Failure, Got, Target};
@@ -144,34 +145,21 @@ async fn pull_inner(
     }
     let todo = entries.iter().filter(|e| e.skip.is_none()).count();
     dl.progress.add_entries(todo as u64);
-    let results: Vec<(EntryReport, Result<Vec<FileRecord>, Failure>)> = stream::iter(&entries)
+    let results: Vec<EntryResult> = stream::iter(&entries)
         .map(|e| run_entry(dl, &staging, e, name))
         .buffer_unordered(opts.jobs.max(1))
         .collect()
         .await;
-    let mut first_failure = None;
-    let mut failed = 0;
-    for (report, result) in results {
-        reports.push(report);
-        match result {
-            Ok(files) => records.extend(files),
-            Err(f) => {
-                failed += 1;
-                first_failure.get_or_insert(f);
-            }
-        }
-    }
-    reports.sort_by_key(|r| r.entry.clone());
-    if let Some(f) = first_failure {
+    let failed = collect(results, &mut records, reports);
+    if let Some((count, f)) = failed {
         let message = format!(
-            "{failed} of {} entries of {name} failed (kept for a resume in {}); first: {}",
+            "{count} of {} entries of {name} failed (kept for a resume in {}); first: {}",
             entries.len(),
             staging.dir.display(),
             f.message
         );
         return Err(fail(f.code, message));
     }
-    records.sort_by(|a, b| a.path.cmp(&b.path));
     let manifest = Manifest {
         pxa_manifest: 1,
         kind: reg.kind.as_str().into(),
@@ -187,6 +175,31 @@ async fn pull_inner(
     Ok(path)
 }
 
+type EntryResult = (EntryReport, Result<Vec<FileRecord>, Failure>);
+
+/// Sorts the entries' outcomes into reports and records; the failure count and first failure.
+fn collect(
+    results: Vec<EntryResult>,
+    records: &mut Vec<FileRecord>,
+    reports: &mut Vec<EntryReport>,
+) -> Option<(usize, Failure)> {
+    let mut first_failure = None;
+    let mut failed = 0;
+    for (report, result) in results {
+        reports.push(report);
+        match result {
+            Ok(files) => records.extend(files),
+            Err(f) => {
+                failed += 1;
+                first_failure.get_or_insert(f);
+            }
+        }
+    }
+    reports.sort_by_key(|r| r.entry.clone());
+    records.sort_by(|a, b| a.path.cmp(&b.path));
+    first_failure.map(|f| (failed, f))
+}
+
 /// The entries to download for a version (none for metadata-only pulls).
 async fn plan_entries(
     dl: &Downloader,
@@ -199,11 +212,13 @@ async fn plan_entries(
     }
     let meta = version.meta_info.clone().unwrap_or_default();
     let lineage = meta.lineage.unwrap_or_default();
-    let Some(run) = meta.run.filter(|_| !lineage.is_empty()) else {
-        return Ok(Vec::new());
-    };
-    let Some(uuid) = run.uuid.clone().or_else(|| version.run.clone()) else {
-        return Ok(Vec::new());
+    let run = meta.run.filter(|_| !lineage.is_empty());
+    let uuid = run
+        .as_ref()
+        .and_then(|r| r.uuid.clone())
+        .or_else(|| version.run.clone());
+    let (Some(run), Some(uuid)) = (run, uuid) else {
+        return select(dl, Vec::new(), &lineage, opts, &version.name);
     };
     let run_project = run
         .project
@@ -217,46 +232,50 @@ async fn plan_entries(
         .map_err(|e| Failure::from_api(e, None))?;
     let settings = run.item.settings.clone().unwrap_or_default();
     let base = StreamBase::new(&dl.client, owner, &run_project, &uuid, &settings);
-    let mut entries = plan::entries(&lineage, &base).map_err(|m| fail(Code::Integrity, m))?;
-    if !opts.select.is_empty() {
-        let missing: Vec<&String> = opts
-            .select
-            .iter()
-            .filter(|s| {
-                !lineage
-                    .iter()
-                    .any(|a| a.name.as_deref() == Some(s.as_str()))
-            })
-            .collect();
-        if !missing.is_empty() {
-            let known: Vec<&str> = lineage.iter().filter_map(|a| a.name.as_deref()).collect();
-            let text = format!(
-                "{}: no lineage entry named {} (it has: {})",
-                version.name,
-                missing
-                    .iter()
-                    .map(|m| format!("`{m}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                known.join(", ")
-            );
-            if opts.strict_select {
-                return Err(fail(Code::NotFound, text));
-            }
-            dl.progress.note(&format!("warning: {text}"));
-        }
-        entries.retain(|e| opts.select.contains(&e.name));
-        recompute_skips(&mut entries);
-    }
-    Ok(entries)
+    let entries = plan::entries(&lineage, &base).map_err(|m| fail(Code::Integrity, m))?;
+    select(dl, entries, &lineage, opts, &version.name)
 }
 
-/// After a selection, only selected entries can cause a skip.
-fn recompute_skips(entries: &mut [Entry]) {
+/// Applies `--artifact`: a name the lineage lacks is an error for a single version, a warning
+/// in a bulk pull. Only selected entries can then cause a skip.
+fn select(
+    dl: &Downloader,
+    mut entries: Vec<Entry>,
+    lineage: &[RunArtifact],
+    opts: &Options,
+    version: &str,
+) -> Result<Vec<Entry>, Failure> {
+    if opts.select.is_empty() {
+        return Ok(entries);
+    }
+    let known: Vec<&str> = lineage.iter().filter_map(|a| a.name.as_deref()).collect();
+    let missing: Vec<String> = opts
+        .select
+        .iter()
+        .filter(|s| !known.contains(&s.as_str()))
+        .map(|m| format!("`{m}`"))
+        .collect();
+    if !missing.is_empty() {
+        let text = format!(
+            "{version}: no lineage entry named {} (it has: {})",
+            missing.join(", "),
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        );
+        if opts.strict_select {
+            return Err(fail(Code::NotFound, text));
+        }
+        dl.progress.note(&format!("warning: {text}"));
+    }
+    entries.retain(|e| opts.select.contains(&e.name));
     for e in entries.iter_mut() {
         e.skip = None;
     }
-    plan::apply_skip_rule(entries);
+    plan::apply_skip_rule(&mut entries);
+    Ok(entries)
 }
 
 async fn run_entry(
