@@ -384,3 +384,43 @@ fn a_cut_file_restarts_because_the_ce_server_ignores_range() {
         big[1].1
     );
 }
+
+#[test]
+fn query_limit_and_offset_select_the_same_versions_as_the_server() {
+    let Some(sb) = sandbox() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let names = |root: &Path| -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(root.join("artifacts"))
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().into_string().unwrap())
+                    .collect()
+            })
+            .unwrap_or_default();
+        n.sort();
+        n
+    };
+    let server = |query: &[(&str, &str)]| -> Vec<String> {
+        let mut url = sb.api(&["default", sb.project(), "versions", "artifact"]);
+        url.query_pairs_mut().extend_pairs(query);
+        let page = sb.get_json(url);
+        let mut n: Vec<String> = page["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["name"].as_str().unwrap().to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    // `-off` is the official CLI's spelling of --offset.
+    let root = dir.path().join("slice");
+    let (code, _, err) = pxa_pull(&sb, &root, &["-l", "3", "-off", "2", "--no-artifacts"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(names(&root), server(&[("limit", "3"), ("offset", "2")]));
+    let root = dir.path().join("query");
+    let (code, _, err) = pxa_pull(&sb, &root, &["-q", "name: %v10%", "--no-artifacts"]);
+    assert_eq!(code, 0, "{err}");
+    let expected = server(&[("limit", "100"), ("query", "name: %v10%")]);
+    assert!(expected.len() >= 5, "{expected:?}");
+    assert_eq!(names(&root), expected);
+}

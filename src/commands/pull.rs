@@ -21,7 +21,11 @@ pub const DEFAULT_ROOT: &str = "/tmp/plx/offline";
 
 pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
     if !(args.stall_timeout > 0.0 && args.stall_timeout.is_finite()) {
-        return Err(CliError::usage("--stall-timeout must be a positive number of seconds").into());
+        return Err(
+            CliError::usage("--stall-timeout must be a positive number of seconds")
+                .with_hint("for example --stall-timeout 30 (the default)")
+                .into(),
+        );
     }
     let bulk =
         args.all_versions || args.query.is_some() || args.limit.is_some() || args.offset.is_some();

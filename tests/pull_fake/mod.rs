@@ -41,6 +41,8 @@ pub struct Reply {
     pub cut_at: Option<usize>,
     /// Send this many body bytes, then go silent for a minute.
     pub stall_at: Option<usize>,
+    /// Instead of `body`: `body` repeated this many times, streamed (never held whole).
+    pub repeat: Option<usize>,
 }
 
 pub fn reply(status: u16, body: impl Into<Vec<u8>>) -> Reply {
@@ -119,16 +121,24 @@ pub fn serve(stream: TcpStream, log: &Mutex<Vec<Req>>, handler: &Handler) {
     };
     let r = handler(&req, nth);
     let mut out = stream;
+    let length = r.body.len() * r.repeat.unwrap_or(1);
     let mut head = format!(
-        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-        r.status,
-        r.body.len()
+        "HTTP/1.1 {} X\r\nContent-Length: {length}\r\nConnection: close\r\n",
+        r.status
     );
     for (k, v) in &r.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
     if out.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    if let Some(n) = r.repeat {
+        for _ in 0..n {
+            if out.write_all(&r.body).is_err() {
+                return;
+            }
+        }
         return;
     }
     let send = r.cut_at.or(r.stall_at).unwrap_or(r.body.len());
