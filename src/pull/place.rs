@@ -17,6 +17,16 @@ use super::verify::{FileRecord, MANIFEST, Manifest};
 const WORK: &str = ".pxa";
 const JOURNAL: &str = "journal.jsonl";
 
+/// Whether a name in `<root>/<kind>s/` or in a version folder is pxa's own (staging folder,
+/// previous copy, lock, manifest): `push` and other walkers of pulled folders must skip it.
+pub fn is_internal(name: &str) -> bool {
+    name.starts_with(".pxa")
+        || (name.starts_with('.')
+            && [".pxa-partial", ".pxa-old", ".pxa-lock"]
+                .iter()
+                .any(|s| name.ends_with(s)))
+}
+
 /// One finished entry, as the journal records it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Done {
@@ -216,6 +226,22 @@ mod tests {
             uuid: None,
             pulled_at: "t".into(),
             files: vec![],
+        }
+    }
+
+    #[test]
+    fn internal_names() {
+        for n in [
+            ".pxa-manifest.json",
+            ".v1.pxa-partial",
+            ".v1.pxa-old",
+            ".v1.pxa-lock",
+            ".pxa",
+        ] {
+            assert!(is_internal(n), "{n}");
+        }
+        for n in ["v1", "version.plx.json", ".hidden", "pxa-manifest.json"] {
+            assert!(!is_internal(n), "{n}");
         }
     }
 
