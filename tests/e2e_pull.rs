@@ -47,14 +47,25 @@ fn pxa_pull(sb: &Sandbox, root: &Path, args: &[&str]) -> (i32, String, String) {
 }
 
 fn official_pull(sb: &Sandbox, group: &str, version: &str, root: &Path) {
-    let out = sb
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut child = sb
         .polyaxon()
         .args([group, "pull", "-p", sb.project(), "-ver", version, "--path"])
         .arg(root)
-        .output()
+        .stdout(log.reopen().unwrap())
+        .spawn()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(180);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the official CLI did not finish pulling {version} in 180 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = child.wait().unwrap();
+    let text = std::fs::read_to_string(log.path()).unwrap();
+    assert!(status.success(), "{text}");
     assert!(text.contains("Finished pulling"), "{text}");
 }
 
@@ -111,7 +122,13 @@ fn full_matches_the_seed_and_the_official_cli_and_verifies() {
         sb.server_version("artifact", "full")["name"]
     );
     // verify passes, then fails with 9 naming the file after one flipped byte.
-    let verify = || run(sb.pxa().arg("verify").arg(&ours));
+    let verify = || {
+        run(sb
+            .pxa()
+            .arg("verify")
+            .arg(&ours)
+            .timeout(Duration::from_secs(60)))
+    };
     let (code, out, err) = verify();
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("OK\t"), "{out}");

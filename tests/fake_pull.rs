@@ -337,7 +337,14 @@ fn verify_detects_a_flipped_byte() {
     assert_eq!(code, 0, "{err}");
     let dest = root.path().join("artifacts/v1");
     let home = tempfile::tempdir().unwrap();
-    let verify = |d: &Path| common::run(pxa_isolated(home.path()).arg("verify").arg(d));
+    let verify = |d: &Path| {
+        common::run(
+            pxa_isolated(home.path())
+                .arg("verify")
+                .arg(d)
+                .timeout(Duration::from_secs(60)),
+        )
+    };
     let (code, out, err) = verify(&dest);
     assert_eq!(code, 0, "{out}{err}");
     let f = dest.join("outputs/b/deep/two.txt");
@@ -480,7 +487,8 @@ fn plain_progress_has_no_control_characters_and_json_progress_parses() {
                 &fake.url,
                 "--path",
             ])
-            .arg(root.path()),
+            .arg(root.path())
+            .timeout(Duration::from_secs(60)),
     );
     assert_eq!(code, 0, "{err}");
     for line in err.lines() {
@@ -500,7 +508,8 @@ fn plain_progress_has_no_control_characters_and_json_progress_parses() {
                 &fake.url,
                 "--path",
             ])
-            .arg(root.path()),
+            .arg(root.path())
+            .timeout(Duration::from_secs(60)),
     );
     assert_eq!(code, 0);
     assert!(err.is_empty(), "{err}");
