@@ -637,3 +637,98 @@ fn one_job_at_a_time_gives_the_same_tree() {
         strip(tree(&root.path().join("j8/artifacts/v1")))
     );
 }
+
+#[test]
+fn check_path_answers_a_file_or_a_tarball_by_content_disposition() {
+    let lineage = json!([
+        lin("ds", "data", "inputs/data.csv"),
+        lin("m", "model", "outputs/m")
+    ]);
+    let model = tarball(&[("w.bin", b"weights"), ("sub/c.json", b"{}")]);
+    let fake = Fake::start(api_then(
+        vec![("v1", version_json("v1", lineage))],
+        move |req, _| {
+            assert_eq!(req.param("check_path").as_deref(), Some("True"));
+            match req.param("path").as_deref() {
+                Some("inputs/data.csv") => Reply {
+                    headers: vec![(
+                        "Content-Disposition".into(),
+                        "inline; filename=\"data.csv\"".into(),
+                    )],
+                    ..reply(200, "a,b\n1,2\n")
+                },
+                _ => Reply {
+                    headers: vec![(
+                        "Content-Disposition".into(),
+                        "inline; filename=\"m.tar.gz\"".into(),
+                    )],
+                    ..reply(200, model.clone())
+                },
+            }
+        },
+    ));
+    let root = tempfile::tempdir().unwrap();
+    let (code, _, err) = pull(&fake, root.path(), &["--version", "v1"]);
+    assert_eq!(code, 0, "{err}");
+    let dest = root.path().join("artifacts/v1");
+    assert_eq!(
+        std::fs::read_to_string(dest.join("inputs/data.csv")).unwrap(),
+        "a,b\n1,2\n"
+    );
+    assert_eq!(
+        std::fs::read(dest.join("outputs/m/w.bin")).unwrap(),
+        b"weights"
+    );
+    assert_eq!(
+        std::fs::read(dest.join("outputs/m/sub/c.json")).unwrap(),
+        b"{}"
+    );
+}
+
+#[test]
+fn staging_from_an_older_state_of_the_version_is_not_reused() {
+    let lineage = json!([
+        lin("a", "file", "outputs/a.txt"),
+        lin("b", "file", "outputs/b.txt")
+    ]);
+    let updated = Arc::new(Mutex::new("2026-11-27T14:29:40Z".to_string()));
+    let b_fails = Arc::new(Mutex::new(true));
+    let (u2, f2) = (updated.clone(), b_fails.clone());
+    let streams = api_then(vec![], move |req, _| {
+        if req.param("path").as_deref() == Some("outputs/b.txt") && *f2.lock().unwrap() {
+            return reply(500, "");
+        }
+        reply(200, req.param("path").unwrap())
+    });
+    let fake = Fake::start(Box::new(move |req: &Req, nth| {
+        if req.path.ends_with("/versions/artifact/v1") {
+            let mut v = version_json("v1", lineage.clone());
+            v["updated_at"] = json!(*u2.lock().unwrap());
+            return reply(200, v.to_string());
+        }
+        streams(req, nth)
+    }));
+    let root = tempfile::tempdir().unwrap();
+    let (code, _, err) = pull(&fake, root.path(), &["--version", "v1", "--retries", "0"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        fake.hits("/artifact", Some(("path", "outputs/a.txt")))
+            .len(),
+        1
+    );
+    // The version changed on the server: what was staged for the old state is dropped.
+    *updated.lock().unwrap() = "2026-11-28T00:00:00Z".to_string();
+    *b_fails.lock().unwrap() = false;
+    let (code, _, err) = pull(&fake, root.path(), &["--version", "v1"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        fake.hits("/artifact", Some(("path", "outputs/a.txt")))
+            .len(),
+        2
+    );
+    let v: Value = serde_json::from_slice(
+        &std::fs::read(root.path().join("artifacts/v1/version.plx.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(v["updated_at"], "2026-11-28T00:00:00+00:00");
+}
