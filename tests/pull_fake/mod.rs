@@ -5,8 +5,11 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use super::common::{self, pxa_isolated};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -238,4 +241,88 @@ pub fn api_then(
         }
         streams(req, nth)
     })
+}
+
+pub fn pull(fake: &Fake, root: &Path, extra: &[&str]) -> (i32, String, String) {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = pxa_isolated(home.path());
+    cmd.args(["pull", "-p", "demo", "--host", &fake.url, "--path"])
+        .arg(root)
+        .args(["--progress", "plain"])
+        .args(extra)
+        .timeout(Duration::from_secs(60));
+    common::run(&mut cmd)
+}
+
+pub fn big_file_server(
+    data: Vec<u8>,
+    first: impl Fn(&[u8]) -> Reply + Send + Sync + 'static,
+) -> Fake {
+    let lineage = json!([lin("big", "file", "outputs/big.bin")]);
+    Fake::start(api_then(
+        vec![("v1", version_json("v1", lineage))],
+        move |req, nth| {
+            assert_eq!(req.param("path").as_deref(), Some("outputs/big.bin"));
+            if nth == 1 {
+                first(&data)
+            } else {
+                reply(200, data.clone())
+            }
+        },
+    ))
+}
+
+/// Three entries: a file, a directory tarball and an event package; `bad` makes `c` fail.
+pub fn three_entry_server(bad: Arc<Mutex<bool>>) -> Fake {
+    let lineage = json!([
+        lin("a", "file", "outputs/a.txt"),
+        lin("b", "dir", "outputs/b"),
+        {"name": "c", "kind": "image", "path": format!("{UUID}/events/image/c.plx"),
+         "summary": {"is_event": true}},
+    ]);
+    let b = tarball(&[("one.txt", b"1"), ("deep/two.txt", b"22")]);
+    let c = tarball(&[
+        ("events/image/c.plx", b"ev"),
+        ("assets/image/c/1.png", b"png"),
+    ]);
+    Fake::start(api_then(
+        vec![("v1", version_json("v1", lineage))],
+        move |req, _| {
+            let tgz = |data: &Vec<u8>| Reply {
+                headers: vec![(
+                    "Content-Disposition".into(),
+                    "inline; filename=\"x.tar.gz\"".into(),
+                )],
+                ..reply(200, data.clone())
+            };
+            if req.path.ends_with("/artifact") {
+                reply(200, "A")
+            } else if req.path.ends_with("/artifacts") {
+                tgz(&b)
+            } else if *bad.lock().unwrap() {
+                reply(500, "")
+            } else {
+                assert_eq!(req.param("names").as_deref(), Some("c"));
+                tgz(&c)
+            }
+        },
+    ))
+}
+
+pub fn tree(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    pxa::pull::verify::walk(dir, "", &mut |p| out.push(p.to_string())).unwrap();
+    out.into_iter()
+        .map(|p| {
+            let s = sha(&std::fs::read(dir.join(&p)).unwrap());
+            (p, s)
+        })
+        .collect()
+}
+
+/// Peak resident memory (VmHWM) of a running process, in KiB.
+pub fn peak_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
