@@ -169,6 +169,22 @@ impl Client {
     /// Sends a request and returns the 2xx response; anything else becomes an [`ApiError`].
     /// Idempotent requests are retried on transient failures.
     pub async fn send(&self, request: &ApiRequest) -> Result<Response, ApiError> {
+        let none = HeaderMap::new();
+        self.with_retries(request, || self.send_once(request, &none))
+            .await
+    }
+
+    /// Runs `once` until it succeeds, fails for good, or (idempotent requests only) the
+    /// attempts are used up; waits `Retry-After` or the backoff in between.
+    async fn with_retries<T, F, Fut>(
+        &self,
+        request: &ApiRequest,
+        mut once: F,
+    ) -> Result<T, ApiError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, (ApiError, Option<Duration>)>>,
+    {
         let attempts = if request.idempotent() {
             self.config.attempts.max(1)
         } else {
@@ -176,8 +192,8 @@ impl Client {
         };
         let mut attempt = 1;
         loop {
-            match self.send_once(request, &HeaderMap::new()).await {
-                Ok(response) => return Ok(response),
+            match once().await {
+                Ok(done) => return Ok(done),
                 Err((err, retry_after)) if attempt < attempts && err.is_transient() => {
                     let wait = retry_after.unwrap_or_else(|| backoff(attempt));
                     self.debug(format_args!(
@@ -253,14 +269,19 @@ impl Client {
         ))
     }
 
-    /// Sends a request and decodes its JSON answer.
+    /// Sends a request and decodes its JSON answer. A body cut off or undecodable in transit
+    /// is retried like a failed send (the whole request again, for idempotent requests).
     pub async fn fetch<T: DeserializeOwned>(&self, request: &ApiRequest) -> Result<T, ApiError> {
-        let response = self.send(request).await?;
         let shown = redact(&request.url);
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(&request.method, &shown, &e))?;
+        let bytes = self
+            .with_retries(request, || async {
+                let response = self.send_once(request, &HeaderMap::new()).await?;
+                response
+                    .bytes()
+                    .await
+                    .map_err(|e| (transport_error(&request.method, &shown, &e), None))
+            })
+            .await?;
         serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode {
             method: request.method.to_string(),
             url: shown,
