@@ -256,7 +256,7 @@ impl Client {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = read_error_body(response).await;
+        let body = self.scrub(&read_error_body(response).await).into_bytes();
         Err((
             ApiError::from_response(
                 request.method.as_str(),
@@ -285,8 +285,18 @@ impl Client {
         serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode {
             method: request.method.to_string(),
             url: shown,
-            detail: e.to_string(),
+            detail: self.scrub(e.to_string().as_bytes()),
         })
+    }
+
+    /// Server text as it may be shown: a server (or proxy) that echoes the Authorization
+    /// header back in an error must not make pxa print the token.
+    fn scrub(&self, text: &[u8]) -> String {
+        let text = String::from_utf8_lossy(text);
+        match &self.config.token {
+            Some(t) if !t.expose().is_empty() => text.replace(t.expose(), "***"),
+            _ => text.into_owned(),
+        }
     }
 
     /// Sends a request whose answer body is not needed.
