@@ -193,21 +193,69 @@ fn a_50_mib_list_answer_is_read_and_printed_without_hanging() {
     let page = std::sync::Arc::new(page.into_bytes());
     let server = list_server(move || ok(page.to_vec()));
     let started = Instant::now();
-    let (code, out, err) = pxa(&[
-        "ls",
-        "-p",
-        "demo",
-        "-o",
-        "name",
-        "--all",
-        "--host",
-        &server.url,
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let url = server.url.clone();
+    let (code, out, err, peak) =
+        measured(&["ls", "-p", "demo", "-o", "name", "--all", "--host", &url]);
+    assert_eq!(code, Some(0), "{err}");
     let names: Vec<&str> = out.lines().collect();
     assert_eq!(names.len(), 100_000);
     assert_eq!((names[0], names[99_999]), ("v000000", "v099999"));
     assert_eq!(server.count(LIST_PATH), 1);
-    eprintln!("50 MiB list read in {:?}", started.elapsed());
-    assert!(started.elapsed() < Duration::from_secs(45));
+    let took = started.elapsed();
+    eprintln!("50 MiB list read in {took:?}, peak RSS {peak} KiB");
+    assert!(took < Duration::from_secs(45));
+    // The answer is held whole and parsed: a few times its size, bounded.
+    assert!(peak < 512 * 1024, "peak RSS {peak} KiB");
+}
+
+/// Runs pxa with its output in files while sampling its peak RSS; (code, stdout, stderr, KiB).
+fn measured(args: &[&str]) -> (Option<i32>, String, String, u64) {
+    let home = tempfile::tempdir().unwrap();
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let err = tempfile::NamedTempFile::new().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxa"))
+        .env("HOME", home.path())
+        .args(args)
+        .stdout(out.reopen().unwrap())
+        .stderr(err.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+        }
+        peak = peak.max(pull_fake::peak_kib(child.id()).unwrap_or(0));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let code = child.wait().unwrap().code();
+    let read = |f: &tempfile::NamedTempFile| std::fs::read_to_string(f.path()).unwrap();
+    (code, read(&out), read(&err), peak)
+}
+
+#[test]
+fn an_endless_or_declared_oversized_answer_is_refused_at_128_mib() {
+    let endless = list_server(|| {
+        Act::Send(Resp {
+            status: 200,
+            body: br#"{"count": 1, "results": [{"name": "v1", "description": "#.repeat(4096),
+            endless: true,
+            ..Default::default()
+        })
+    });
+    let started = Instant::now();
+    let (code, out, err, peak) = measured(&["ls", "-p", "demo", "--host", &endless.url]);
+    let took = started.elapsed();
+    eprintln!("endless answer refused in {took:?}, peak RSS {peak} KiB");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("the answer is larger than 128 MiB"), "{err}");
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    assert!(peak < 400 * 1024, "peak RSS {peak} KiB");
+    assert_eq!(
+        endless.count(LIST_PATH),
+        1,
+        "a refused answer is not retried"
+    );
 }

@@ -241,3 +241,37 @@ fn sigkill_at_random_moments_never_leaves_a_partial_file_at_a_final_path() {
         started.elapsed()
     );
 }
+
+#[test]
+fn many_pulls_of_one_version_at_once_either_pull_or_say_busy() {
+    let server = many_entry_server();
+    let (root, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (code, _, err) = pull(&server.url, &root.path().join("reference"), &[]);
+    assert_eq!(code, 0, "{err}");
+    let reference: Vec<(String, String)> = tree(&root.path().join("reference/artifacts/v1"))
+        .into_iter()
+        .filter(|(p, _)| p != ".pxa-manifest.json")
+        .collect();
+    let target = root.path().join("t");
+    let mut outcomes = std::collections::BTreeMap::new();
+    for _ in 0..4 {
+        // Staggered so that some start while another is committing or has just finished.
+        let children: Vec<Child> = (0..10)
+            .map(|_| {
+                std::thread::sleep(Duration::from_millis(70));
+                spawn_pull(&server.url, &target, home.path())
+            })
+            .collect();
+        for child in children {
+            let (code, err) = finish(child);
+            let busy = err.contains("another pxa pull is writing");
+            assert!(
+                code == Some(0) || (code == Some(1) && busy),
+                "{code:?}: {err}"
+            );
+            *outcomes.entry((code, busy)).or_insert(0) += 1;
+        }
+        assert_whole(&target.join("artifacts/v1"), &reference);
+    }
+    eprintln!("{outcomes:?}");
+}

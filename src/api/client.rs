@@ -276,10 +276,7 @@ impl Client {
         let bytes = self
             .with_retries(request, || async {
                 let response = self.send_once(request, &HeaderMap::new()).await?;
-                response
-                    .bytes()
-                    .await
-                    .map_err(|e| (transport_error(&request.method, &shown, &e), None))
+                read_answer(response, &request.method, &shown).await
             })
             .await?;
         serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode {
@@ -303,7 +300,7 @@ impl Client {
     pub async fn execute(&self, request: &ApiRequest) -> Result<(), ApiError> {
         let response = self.send(request).await?;
         // Drain so the connection can be reused.
-        let _ = response.bytes().await;
+        let _ = read_answer(response, &request.method, "").await;
         Ok(())
     }
 
@@ -346,6 +343,40 @@ fn transport_error(method: &Method, url: &str, err: &reqwest::Error) -> ApiError
         url: url.to_string(),
         kind,
         detail,
+    }
+}
+
+/// The largest API answer pxa reads; a page of 100 versions is normally far below 1 MiB.
+pub const MAX_ANSWER: usize = 128 << 20;
+
+/// Reads a whole answer, refusing (not retried) one larger than [`MAX_ANSWER`], so a server
+/// that never stops sending cannot make pxa grow without bound.
+async fn read_answer(
+    mut response: Response,
+    method: &Method,
+    shown: &str,
+) -> Result<Vec<u8>, (ApiError, Option<Duration>)> {
+    let too_large = || ApiError::Decode {
+        method: method.to_string(),
+        url: shown.to_string(),
+        detail: format!("the answer is larger than {} MiB", MAX_ANSWER >> 20),
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER as u64)
+    {
+        return Err((too_large(), None));
+    }
+    let mut out = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if out.len() + chunk.len() > MAX_ANSWER => {
+                return Err((too_large(), None));
+            }
+            Ok(Some(chunk)) => out.extend_from_slice(&chunk),
+            Ok(None) => return Ok(out),
+            Err(e) => return Err((transport_error(method, shown, &e), None)),
+        }
     }
 }
 

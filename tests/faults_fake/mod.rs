@@ -34,6 +34,8 @@ pub struct Resp {
     pub cut_at: Option<usize>,
     /// Send the body `n` bytes at a time with a pause between chunks.
     pub trickle: Option<(usize, Duration)>,
+    /// No Content-Length: the body is sent again and again until the client goes away.
+    pub endless: bool,
 }
 
 /// What to do with a request.
@@ -185,16 +187,20 @@ fn serve(mut stream: TcpStream, log: &Mutex<Vec<Req>>, handler: &Handler) {
 }
 
 fn write_response(out: &mut TcpStream, r: &Resp) -> std::io::Result<()> {
-    let mut head = format!(
-        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-        r.status,
-        r.body.len()
-    );
+    let mut head = format!("HTTP/1.1 {} X\r\nConnection: close\r\n", r.status);
+    if !r.endless {
+        head.push_str(&format!("Content-Length: {}\r\n", r.body.len()));
+    }
     for (k, v) in &r.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
     out.write_all(head.as_bytes())?;
+    if r.endless {
+        loop {
+            out.write_all(&r.body)?;
+        }
+    }
     let send = &r.body[..r.cut_at.unwrap_or(r.body.len()).min(r.body.len())];
     match r.trickle {
         Some((n, pause)) => {
