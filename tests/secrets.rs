@@ -173,15 +173,26 @@ fn the_token_never_appears_in_output_or_files() {
         &echo_500.url,
         &unreachable,
     ];
-    let mut runs = 0;
-    for (h, host) in hosts.into_iter().enumerate() {
-        for (i, cmd) in commands(pulled.to_str().unwrap()).iter().enumerate() {
-            let mut args: Vec<&str> = cmd.iter().map(String::as_str).collect();
-            args.extend(["--host", host, "--timeout", "2"]);
-            run_checked(&home, &args, (h + i) % 2 == 1);
-            runs += 1;
-        }
-    }
+    // One thread per host; each runs every command once.
+    let runs: usize = std::thread::scope(|scope| {
+        let (home, pulled) = (&home, &pulled);
+        let threads: Vec<_> = hosts
+            .into_iter()
+            .enumerate()
+            .map(|(h, host)| {
+                scope.spawn(move || {
+                    let cmds = commands(pulled.to_str().unwrap());
+                    for (i, cmd) in cmds.iter().enumerate() {
+                        let mut args: Vec<&str> = cmd.iter().map(String::as_str).collect();
+                        args.extend(["--host", host, "--timeout", "2"]);
+                        run_checked(home, &args, (h + i) % 2 == 1);
+                    }
+                    cmds.len()
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).sum()
+    });
     assert!(runs >= 5 * 25, "{runs}");
     assert!(echo_401.total() > 0 && echo_500.total() > 0);
     assert_files_clean(work.path());
