@@ -246,3 +246,25 @@ fn pull_a_gateway_html_page_fails_clearly_after_bounded_retries() {
     assert_eq!(tree(&p.dest()), before);
     assert_no_partial(&p.dest());
 }
+
+#[test]
+fn pull_api_answers_cut_or_reset_are_retried_too() {
+    let lineage = json!([lin("big", "file", "outputs/big.bin")]);
+    let version = version_json("v1", lineage).to_string();
+    let data = blob(50_000, 5);
+    let served = data.clone();
+    let server = Server::start(move |req, nth| match (req.path.as_str(), nth) {
+        (VERSION_PATH, 1) => cut(version.as_bytes(), 0.5),
+        (VERSION_PATH, _) => ok(version.clone()),
+        (RUN_PATH, 1) => Act::Reset,
+        (RUN_PATH, _) => run_detail(),
+        _ => ok(served.clone()),
+    });
+    let root = tempfile::tempdir().unwrap();
+    let (code, _, err) = pull(&server.url, root.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(server.count(VERSION_PATH), 2);
+    assert_eq!(server.count(RUN_PATH), 2);
+    assert_eq!(server.count(FILE), 1);
+    assert_eq!(file_sha(&root.path().join("artifacts/v1")), sha(&data));
+}
