@@ -215,7 +215,7 @@ fn write_response(out: &mut TcpStream, r: &Resp) -> std::io::Result<()> {
     out.flush()
 }
 
-/// A version detail answer with a lineage (see `pull_fake::version_json`).
+/// A version detail answer without lineage (for `get`; pulls use `pull_fake::version_json`).
 pub fn detail(name: &str) -> Value {
     json!({"uuid": format!("{name}-uuid"), "name": name, "description": null, "tags": ["t"],
         "created_at": "2026-11-27T14:29:39.759063Z", "updated_at": "2026-11-27T14:29:40Z",
