@@ -8,6 +8,9 @@ use crate::api::models::Kind;
 use crate::output::Format;
 use crate::pull::progress::Mode as ProgressMode;
 
+mod write_args;
+pub use write_args::*;
+
 /// Fast client for Polyaxon artifact, model and component registries.
 ///
 /// Reads the same settings as the official `polyaxon` CLI: POLYAXON_HOST, POLYAXON_AUTH_TOKEN and
@@ -44,8 +47,9 @@ pub struct GlobalArgs {
     /// Filter the JSON output with a jq expression (strings print raw), e.g. '.[].name'
     #[arg(long, global = true, value_name = "EXPR")]
     pub jq: Option<String>,
-    /// Seconds to wait for the server before giving up [env: POLYAXON_TIMEOUT] [default: 60]
-    #[arg(long, global = true, value_name = "SECS")]
+    /// Seconds (or 30s, 10m, 1h) to wait for the server before giving up; for `wait`, how long
+    /// to wait for the stage [env: POLYAXON_TIMEOUT] [default: 60; wait: 10m]
+    #[arg(long, global = true, value_name = "SECS", value_parser = crate::commands::write::parse_seconds)]
     pub timeout: Option<f64>,
     /// Do not verify TLS certificates (prints a warning)
     #[arg(long, global = true)]
@@ -94,6 +98,35 @@ pub enum Command {
         after_help = "Examples:\n  $ pxa verify /tmp/plx/offline/artifacts/v1\n  $ pxa verify ./offline/models/m1 -o json\n\nExit code 9 when a file is missing, has another size or another sha256."
     )]
     Verify(VerifyArgs),
+    /// Create a version, or update it with --force (reads first: POST when absent, PATCH when present)
+    #[command(after_help = REGISTER_HELP)]
+    Register(RegisterArgs),
+    /// Change a version's description, tags, name, content or readme (only the given fields)
+    #[command(after_help = UPDATE_HELP)]
+    Update(UpdateArgs),
+    /// Move a version to a stage (testing, staging, production, disabled)
+    #[command(after_help = STAGE_HELP)]
+    Stage(StageArgs),
+    /// Wait until a version reaches a stage (exit 0), or give up after --timeout (exit 7)
+    #[command(after_help = WAIT_HELP)]
+    Wait(WaitArgs),
+    /// Delete a version (asks for confirmation on a terminal; -y in scripts)
+    #[command(after_help = DELETE_HELP)]
+    Delete(DeleteArgs),
+    /// Move a version to another project
+    #[command(after_help = TRANSFER_HELP)]
+    Transfer(TransferArgs),
+    /// Copy a version under a new name or into another project (its run and lineage too)
+    #[command(after_help = COPY_HELP)]
+    Copy(CopyArgs),
+    /// Register a version from a folder written by `pull` (version.plx.json)
+    #[command(after_help = PUSH_HELP)]
+    Push(PushArgs),
+    /// Print a version's page in the web UI (and open it in a browser on a terminal)
+    #[command(
+        after_help = "Examples:\n  $ pxa dashboard -p demo --version v1 --url\n  $ pxa models dashboard demo:m1"
+    )]
+    Dashboard(DashboardArgs),
     /// Check the server answers: its version, and whether the token is accepted
     #[command(
         visible_alias = "whoami",
@@ -212,6 +245,19 @@ pub struct VerifyArgs {
     pub paths: Vec<PathBuf>,
 }
 
+/// `pxa dashboard`.
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    #[command(flatten)]
+    pub version: VersionArgs,
+    /// Only print the URL, do not open a browser
+    #[arg(long)]
+    pub url: bool,
+    /// Open without asking (accepted for compatibility; pxa never asks)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
 /// Which version a command is about.
 #[derive(Debug, Args)]
 pub struct VersionArgs {
@@ -238,7 +284,7 @@ pub struct LsArgs {
     #[arg(short, long)]
     pub query: Option<String>,
     /// Sort by fields, `-` for descending, e.g. -created_at or name
-    #[arg(short, long)]
+    #[arg(short, long, allow_hyphen_values = true)]
     pub sort: Option<String>,
     /// Most versions to show (pages are followed as needed)
     #[arg(short, long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
