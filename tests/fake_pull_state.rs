@@ -205,6 +205,27 @@ fn bulk_pull_with_a_failing_version_exits_10() {
     assert!(root.path().join("artifacts/v1/version.plx.json").is_file());
     assert!(root.path().join("artifacts/v3/version.plx.json").is_file());
     assert!(!root.path().join("artifacts/v2").exists());
+    // `verify ROOT` checks every version folder below it (not the failed one's staging).
+    let home = tempfile::tempdir().unwrap();
+    let verify = || {
+        common::run(
+            pxa_isolated(home.path())
+                .arg("verify")
+                .arg(root.path())
+                .timeout(Duration::from_secs(60)),
+        )
+    };
+    let (code, out, err) = verify();
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("OK\t")).count(),
+        2,
+        "{out}"
+    );
+    std::fs::write(root.path().join("artifacts/v3/content.plx.json"), "{}").unwrap();
+    let (code, out, _) = verify();
+    assert_eq!(code, 9, "{out}");
+    assert!(out.contains("FAILED\tcontent.plx.json\tsize"), "{out}");
 }
 
 #[test]
