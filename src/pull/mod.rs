@@ -231,7 +231,13 @@ async fn plan_entries(
         .await
         .map_err(|e| Failure::from_api(e, None))?;
     let settings = run.item.settings.clone().unwrap_or_default();
-    let base = StreamBase::new(&dl.client, owner, &run_project, &uuid, &settings);
+    let base = StreamBase::new(
+        &dl.client.config().host,
+        owner,
+        &run_project,
+        &uuid,
+        &settings,
+    );
     let entries = plan::entries(&lineage, &base).map_err(|m| fail(Code::Integrity, m))?;
     select(dl, entries, &lineage, opts, &version.name)
 }
