@@ -112,6 +112,16 @@ fn verify_detects_a_flipped_byte() {
 
 #[test]
 fn sigterm_leaves_staging_for_a_resume_and_exits_130() {
+    interrupted_pull("TERM");
+}
+
+#[test]
+fn ctrl_c_leaves_staging_for_a_resume_and_exits_130() {
+    interrupted_pull("INT");
+}
+
+/// Interrupts a pull while one entry is stalled, with a previous copy in place.
+fn interrupted_pull(signal: &str) {
     let lineage = json!([
         lin("a", "file", "outputs/a.txt"),
         lin("slow", "file", "outputs/slow.bin")
@@ -133,6 +143,9 @@ fn sigterm_leaves_staging_for_a_resume_and_exits_130() {
         },
     ));
     let root = tempfile::tempdir().unwrap();
+    let previous = root.path().join("artifacts/v1");
+    std::fs::create_dir_all(&previous).unwrap();
+    std::fs::write(previous.join("old.txt"), "previous copy").unwrap();
     let home = tempfile::tempdir().unwrap();
     let bin = assert_cmd::cargo::cargo_bin("pxa");
     let child = std::process::Command::new(bin)
@@ -166,14 +179,22 @@ fn sigterm_leaves_staging_for_a_resume_and_exits_130() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
-    assert!(err.contains("interrupted by SIGTERM"), "{err}");
-    assert!(!root.path().join("artifacts/v1").exists());
+    assert!(
+        err.contains(&format!("interrupted by SIG{signal}")),
+        "{err}"
+    );
+    let kept = std::fs::read_to_string(previous.join("old.txt")).unwrap();
+    assert_eq!(kept, "previous copy");
+    assert!(
+        !previous.join("outputs").exists(),
+        "no partial file at a final path"
+    );
     let (code, out, err) = pull(&fake, root.path(), &["--version", "v1", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
@@ -183,6 +204,11 @@ fn sigterm_leaves_staging_for_a_resume_and_exits_130() {
     );
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["versions"][0]["entries"][0]["status"], "reused");
+    assert!(
+        !previous.join("old.txt").exists(),
+        "replaced by the new copy"
+    );
+    assert!(previous.join("outputs/slow.bin").is_file());
 }
 
 #[test]
