@@ -389,3 +389,48 @@ fn staging_from_an_older_state_of_the_version_is_not_reused() {
     .unwrap();
     assert_eq!(v["updated_at"], "2026-11-28T00:00:00+00:00");
 }
+
+#[test]
+fn a_second_pull_of_the_same_version_is_refused_while_the_first_runs() {
+    let lineage = json!([lin("slow", "file", "outputs/slow.bin")]);
+    let fake = Fake::start(api_then(
+        vec![("v1", version_json("v1", lineage))],
+        |_, _| Reply {
+            stall_at: Some(10),
+            ..reply(200, blob(1000, 7))
+        },
+    ));
+    let root = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut first = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxa"))
+        .env("HOME", home.path())
+        .args([
+            "pull",
+            "-p",
+            "demo",
+            "--version",
+            "v1",
+            "--quiet",
+            "--host",
+            &fake.url,
+            "--path",
+        ])
+        .arg(root.path())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fake.hits("/artifact", None).is_empty() {
+        assert!(Instant::now() < deadline, "first pull did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (code, _, err) = pull(&fake, root.path(), &["--version", "v1"]);
+    let _ = first.kill();
+    let _ = first.wait();
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("another pxa pull is writing"), "{err}");
+    assert_eq!(
+        fake.hits("/artifact", None).len(),
+        1,
+        "the second pull downloaded"
+    );
+}
