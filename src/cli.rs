@@ -83,21 +83,6 @@ pub enum Command {
         after_help = "Examples:\n  $ pxa stages -p demo --version v1\n  $ pxa stages demo:v1 -o json"
     )]
     Stages(VersionArgs),
-    /// Download versions with their lineage artifacts (same layout as `polyaxon artifacts pull`)
-    ///
-    /// Writes <ROOT>/<kind>s/<version>/ with version.plx.json, content.plx.json and every linked
-    /// lineage artifact at its run-relative path, plus .pxa-manifest.json (sizes and sha256).
-    /// Downloads stream to disk in parallel into a staging folder that replaces the previous copy
-    /// only when everything succeeded; running the same command again resumes an interrupted pull.
-    #[command(
-        after_help = "Examples:\n  $ pxa pull -p demo --version v1\n  $ pxa pull demo:v1 --path ./offline\n  $ pxa pull demo:m1 --kind model --artifact model -j 8\n  $ pxa pull -p demo -a --no-artifacts\n  $ pxa pull -p demo -q 'stage: production' -l 5 --progress plain\n\nExit codes: 3 version not found, 8 server unreachable, 9 integrity or unsafe archive,\n10 some versions failed, 130 interrupted (run the same command again to resume)."
-    )]
-    Pull(PullArgs),
-    /// Re-check a pulled version folder against its .pxa-manifest.json (size and sha256)
-    #[command(
-        after_help = "Examples:\n  $ pxa verify /tmp/plx/offline/artifacts/v1\n  $ pxa verify ./offline/models/m1 -o json\n  $ pxa verify ./offline\n\nExit code 9 when a file is missing, has another size or another sha256."
-    )]
-    Verify(VerifyArgs),
     /// Create a version, or update it with --force (reads first: POST when absent, PATCH when present)
     #[command(after_help = REGISTER_HELP)]
     Register(RegisterArgs),
@@ -127,6 +112,21 @@ pub enum Command {
         after_help = "Examples:\n  $ pxa dashboard -p demo --version v1 --url\n  $ pxa models dashboard demo:m1"
     )]
     Dashboard(DashboardArgs),
+    /// Download versions with their lineage artifacts (same layout as `polyaxon artifacts pull`)
+    ///
+    /// Writes <ROOT>/<kind>s/<version>/ with version.plx.json, content.plx.json and every linked
+    /// lineage artifact at its run-relative path, plus .pxa-manifest.json (sizes and sha256).
+    /// Downloads stream to disk in parallel into a staging folder that replaces the previous copy
+    /// only when everything succeeded; running the same command again resumes an interrupted pull.
+    #[command(
+        after_help = "Examples:\n  $ pxa pull -p demo --version v1\n  $ pxa pull demo:v1 --path ./offline\n  $ pxa pull demo:m1 --kind model --artifact model -j 8\n  $ pxa pull -p demo -a --no-artifacts\n  $ pxa pull -p demo -q 'stage: production' -l 5 --progress plain\n\nExit codes: 3 version not found, 8 server unreachable, 9 integrity or unsafe archive,\n10 some versions failed, 130 interrupted (run the same command again to resume)."
+    )]
+    Pull(PullArgs),
+    /// Re-check a pulled version folder against its .pxa-manifest.json (size and sha256)
+    #[command(
+        after_help = "Examples:\n  $ pxa verify /tmp/plx/offline/artifacts/v1\n  $ pxa verify ./offline/models/m1 -o json\n  $ pxa verify ./offline\n\nExit code 9 when a file is missing, has another size or another sha256."
+    )]
+    Verify(VerifyArgs),
     /// Check the server answers: its version, and whether the token is accepted
     #[command(
         visible_alias = "whoami",
@@ -187,6 +187,19 @@ pub enum ConfigKey {
     Project,
 }
 
+/// `pxa dashboard`.
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    #[command(flatten)]
+    pub version: VersionArgs,
+    /// Only print the URL, do not open a browser
+    #[arg(long)]
+    pub url: bool,
+    /// Open without asking (accepted for compatibility; pxa never asks)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
 /// `pxa pull`.
 #[derive(Debug, Args)]
 pub struct PullArgs {
@@ -244,19 +257,6 @@ pub struct VerifyArgs {
     /// <root>/<kind>s folder stands for every version folder below it
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
-}
-
-/// `pxa dashboard`.
-#[derive(Debug, Args)]
-pub struct DashboardArgs {
-    #[command(flatten)]
-    pub version: VersionArgs,
-    /// Only print the URL, do not open a browser
-    #[arg(long)]
-    pub url: bool,
-    /// Open without asking (accepted for compatibility; pxa never asks)
-    #[arg(short = 'y', long)]
-    pub yes: bool,
 }
 
 /// Which version a command is about.
