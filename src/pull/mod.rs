@@ -97,7 +97,8 @@ pub async fn pull_version(
     }
 }
 
-/// Pulls several versions, `jobs` at a time (downloads share the same slots).
+/// Pulls several versions, `jobs` at a time (downloads share the same slots); reports come
+/// back in the order of `names`.
 pub async fn pull_many(
     dl: &Downloader,
     reg: &Registry,
@@ -106,7 +107,7 @@ pub async fn pull_many(
 ) -> Vec<VersionReport> {
     stream::iter(names)
         .map(|n| pull_version(dl, reg, n, opts))
-        .buffer_unordered(opts.jobs.max(1))
+        .buffered(opts.jobs.max(1))
         .collect()
         .await
 }
