@@ -134,7 +134,7 @@ impl Downloader {
             }
         };
         self.progress.begin(label, declared);
-        let (tx, rx) = mpsc::channel::<Bytes>(16);
+        let (tx, rx) = mpsc::channel::<Bytes>(4);
         let writer = tokio::task::spawn_blocking(move || sink.run(ChannelReader::new(rx)));
         let streamed = self.stream(label, response, declared, tx).await;
         let written = writer

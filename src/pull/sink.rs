@@ -2,7 +2,7 @@
 //! written (and hashed) to a part file, or un-gzipped and extracted as it arrives.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
@@ -64,7 +64,8 @@ fn write_part(part: &Path, offset: u64, mut reader: ChannelReader) -> io::Result
     } else {
         File::create(part)?
     };
-    let mut out = BufWriter::with_capacity(1 << 20, file);
+    // Chunks arrive large (tens to hundreds of KiB): written as they are, no second copy.
+    let mut out = file;
     // Hash on a second thread while this one writes: the wall time is the slower of the two,
     // not their sum (chunks are reference-counted, so handing one over copies nothing).
     let (to_hasher, chunks) = std::sync::mpsc::sync_channel::<Bytes>(4);
@@ -93,7 +94,7 @@ fn write_part(part: &Path, offset: u64, mut reader: ChannelReader) -> io::Result
 /// Writes every chunk to `out` and hands it to the hasher; returns the total size.
 fn copy_chunks(
     reader: &mut ChannelReader,
-    out: &mut BufWriter<File>,
+    out: &mut File,
     to_hasher: &std::sync::mpsc::SyncSender<Bytes>,
     mut total: u64,
 ) -> io::Result<u64> {
