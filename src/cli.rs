@@ -7,6 +7,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::api::models::Kind;
 use crate::output::Format;
 
+mod write_args;
+pub use write_args::*;
+
 /// Fast client for Polyaxon artifact, model and component registries.
 ///
 /// Reads the same settings as the official `polyaxon` CLI: POLYAXON_HOST, POLYAXON_AUTH_TOKEN and
@@ -43,8 +46,9 @@ pub struct GlobalArgs {
     /// Filter the JSON output with a jq expression (strings print raw), e.g. '.[].name'
     #[arg(long, global = true, value_name = "EXPR")]
     pub jq: Option<String>,
-    /// Seconds to wait for the server before giving up [env: POLYAXON_TIMEOUT] [default: 60]
-    #[arg(long, global = true, value_name = "SECS")]
+    /// Seconds (or 30s, 10m, 1h) to wait for the server before giving up; for `wait`, how long
+    /// to wait for the stage [env: POLYAXON_TIMEOUT] [default: 60; wait: 10m]
+    #[arg(long, global = true, value_name = "SECS", value_parser = crate::commands::write::parse_seconds)]
     pub timeout: Option<f64>,
     /// Do not verify TLS certificates (prints a warning)
     #[arg(long, global = true)]
@@ -78,6 +82,30 @@ pub enum Command {
         after_help = "Examples:\n  $ pxa stages -p demo --version v1\n  $ pxa stages demo:v1 -o json"
     )]
     Stages(VersionArgs),
+    /// Create a version, or update it with --force (reads first: POST when absent, PATCH when present)
+    #[command(after_help = REGISTER_HELP)]
+    Register(RegisterArgs),
+    /// Change a version's description, tags, name, content or readme (only the given fields)
+    #[command(after_help = UPDATE_HELP)]
+    Update(UpdateArgs),
+    /// Move a version to a stage (testing, staging, production, disabled)
+    #[command(after_help = STAGE_HELP)]
+    Stage(StageArgs),
+    /// Wait until a version reaches a stage (exit 0), or give up after --timeout (exit 7)
+    #[command(after_help = WAIT_HELP)]
+    Wait(WaitArgs),
+    /// Delete a version (asks for confirmation on a terminal; -y in scripts)
+    #[command(after_help = DELETE_HELP)]
+    Delete(DeleteArgs),
+    /// Move a version to another project
+    #[command(after_help = TRANSFER_HELP)]
+    Transfer(TransferArgs),
+    /// Copy a version under a new name or into another project (its run and lineage too)
+    #[command(after_help = COPY_HELP)]
+    Copy(CopyArgs),
+    /// Register a version from a folder written by `pull` (version.plx.json)
+    #[command(after_help = PUSH_HELP)]
+    Push(PushArgs),
     /// Check the server answers: its version, and whether the token is accepted
     #[command(
         visible_alias = "whoami",

@@ -10,11 +10,15 @@ pub mod reference;
 pub mod settings;
 
 use clap::Parser;
+use clap::error::ErrorKind;
 
 /// Parses the arguments, runs the command and returns the process exit code.
 pub fn main_entry() -> i32 {
     let args = compat::normalize(std::env::args_os());
-    let cli = cli::Cli::parse_from(args);
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -35,5 +39,71 @@ pub fn main_entry() -> i32 {
             }
             report.code.as_i32()
         }
+    }
+}
+
+/// Help and version print as clap renders them; real usage errors become one `error:` line and
+/// a `hint:` line, exit 2, like every other refused input.
+fn usage_error(err: clap::Error) -> i32 {
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        let _ = err.print();
+        return exit::Code::Ok.as_i32();
+    }
+    if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = err.print();
+        return exit::Code::Usage.as_i32();
+    }
+    let (message, hint) = split_clap_error(&err.render().to_string());
+    output::report_error(&exit::Report {
+        code: exit::Code::Usage,
+        message,
+        hint,
+    });
+    exit::Code::Usage.as_i32()
+}
+
+/// Splits clap's multi-line error into the message and a one-line hint.
+fn split_clap_error(text: &str) -> (String, Option<String>) {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let message = lines
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error:")
+        .trim()
+        .to_string();
+    let rest: Vec<String> = lines
+        .filter(|l| !l.starts_with("Usage:"))
+        .map(|l| {
+            l.trim_start_matches("tip:")
+                .trim()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string()
+        })
+        .collect();
+    let specific: Vec<String> = rest
+        .iter()
+        .filter(|l| !l.starts_with("For more information"))
+        .cloned()
+        .collect();
+    let hint = if specific.is_empty() {
+        (!rest.is_empty()).then(|| rest.join("; "))
+    } else {
+        Some(specific.join("; "))
+    };
+    (message, hint)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_errors_become_one_line_and_a_hint() {
+        let text = "error: invalid value 'xml' for '--output <OUTPUT>'\n  [possible values: auto, table]\n\nFor more information, try '--help'.\n";
+        let (message, hint) = super::split_clap_error(text);
+        assert_eq!(message, "invalid value 'xml' for '--output <OUTPUT>'");
+        assert_eq!(hint.as_deref(), Some("possible values: auto, table"));
     }
 }

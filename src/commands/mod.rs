@@ -2,10 +2,19 @@
 
 pub mod completions;
 pub mod config;
+pub mod copy;
+pub mod delete;
 pub mod get;
 pub mod ls;
+pub mod push;
+pub mod register;
+pub mod stage;
 pub mod stages;
 pub mod status;
+pub mod transfer;
+pub mod update;
+pub mod wait;
+pub mod write;
 
 use std::sync::OnceLock;
 
@@ -45,7 +54,10 @@ impl Context {
             return Ok(c);
         }
         let client = Client::new(self.settings.client_config())
-            .map_err(|e| CliError::usage(format!("{e:#}")))?;
+            .map_err(|e| {
+                CliError::usage(format!("{e:#}"))
+                    .with_hint("--ca-cert (POLYAXON_SSL_CA_CERT) takes a readable PEM file; the token must be plain text")
+            })?;
         Ok(self.client.get_or_init(|| client))
     }
 
@@ -143,6 +155,17 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Get(args) => get::run(args, &ctx).await,
         Command::Ls(args) => ls::run(args, &ctx).await,
         Command::Stages(args) => stages::run(args, &ctx).await,
+        Command::Register(args) => register::run(args, &ctx).await,
+        Command::Update(args) => update::run(args, &ctx).await,
+        Command::Stage(args) => stage::run(args, &ctx).await,
+        Command::Wait(mut args) => {
+            args.deadline = cli.global.timeout;
+            wait::run(args, &ctx).await
+        }
+        Command::Delete(args) => delete::run(args, &ctx).await,
+        Command::Transfer(args) => transfer::run(args, &ctx).await,
+        Command::Copy(args) => copy::run(args, &ctx).await,
+        Command::Push(args) => push::run(args, &ctx).await,
         Command::Config(args) => config::run(args, &ctx),
         Command::Status => status::run(&ctx).await,
         Command::Completions { .. } | Command::Man => unreachable!("handled above"),

@@ -88,7 +88,7 @@ impl Output {
     /// Prints rows: aligned with a header on `table`, tab-separated without one otherwise.
     pub fn rows(&self, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
         let text = if self.format == Format::Table {
-            render::table(header, rows)
+            render::table(header, rows, terminal_width())
         } else {
             render::tsv(rows)
         };
@@ -114,6 +114,17 @@ impl Output {
             value.to_string()
         }
     }
+}
+
+/// The width tables must fit: `COLUMNS` if set, else the terminal's, else none.
+fn terminal_width() -> Option<usize> {
+    if let Some(cols) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+    {
+        return Some(cols.max(20));
+    }
+    terminal_size::terminal_size_of(io::stdout()).map(|(w, _)| (w.0 as usize).max(20))
 }
 
 fn write_stdout(text: &str) -> io::Result<()> {
@@ -180,4 +191,17 @@ pub fn note(message: &str) {
 /// Prints a `-v` diagnostic line on stderr.
 pub fn debug(args: std::fmt::Arguments<'_>) {
     eprintln!("{} {args}", label("debug:", "2"));
+}
+
+/// Asks a yes/no question on stderr and reads the answer from stdin; only `y`/`yes` is yes.
+pub fn confirm(question: &str) -> io::Result<bool> {
+    let mut err = io::stderr().lock();
+    write!(err, "{question} [y/N] ")?;
+    err.flush()?;
+    let mut answer = String::new();
+    io::stdin().read_line(&mut answer)?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }

@@ -1,20 +1,29 @@
 //! Row builders and the table/TSV renderers.
 
 use tabled::builder::Builder;
-use tabled::settings::Style;
+use tabled::settings::peaker::PriorityMax;
+use tabled::settings::{Padding, Style, Width};
 
 use super::Output;
 use crate::api::models::{ProjectVersion, Stages};
 
-/// Aligned columns with a header, no borders (like gh and cargo).
-pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+/// Aligned columns with a header, no borders (like gh and cargo), narrowed to `width` by
+/// truncating the widest columns first.
+pub fn table(header: &[&str], rows: &[Vec<String>], width: Option<usize>) -> String {
     let mut builder = Builder::default();
     builder.push_record(header.iter().map(|h| h.to_string()));
     for row in rows {
         builder.push_record(row.iter().map(|c| one_line(c)));
     }
     let mut table = builder.build();
-    table.with(Style::blank());
+    table.with(Style::blank()).with(Padding::new(0, 2, 0, 0));
+    if let Some(width) = width {
+        table.with(
+            Width::truncate(width)
+                .suffix("…")
+                .priority(PriorityMax::right()),
+        );
+    }
     let mut text = table.to_string();
     // Trailing blanks from the last column help nobody.
     text = text
@@ -123,12 +132,30 @@ mod tests {
             vec!["v1".to_string(), "testing".to_string()],
             vec!["version-2".to_string(), "production".to_string()],
         ];
-        let text = table(&["NAME", "STAGE"], &rows);
+        let text = table(&["NAME", "STAGE"], &rows, None);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
         assert!(lines[0].contains("NAME") && lines[0].contains("STAGE"));
         let col = lines[0].find("STAGE").unwrap();
         assert_eq!(lines[1].find("testing"), Some(col));
         assert_eq!(lines[2].find("production"), Some(col));
+    }
+
+    #[test]
+    fn table_fits_the_width() {
+        let rows = vec![vec![
+            "v1".to_string(),
+            "d".repeat(200),
+            "2026-11-27".to_string(),
+        ]];
+        let text = table(&["NAME", "DESCRIPTION", "CREATED"], &rows, Some(60));
+        for line in text.lines() {
+            assert!(line.chars().count() <= 60, "{line}");
+        }
+        assert!(
+            text.contains("2026-11-27"),
+            "narrow columns are kept: {text}"
+        );
+        assert!(text.contains('…'));
     }
 }

@@ -307,7 +307,8 @@ fn resolve_verify(flags: &Flags, env: EnvFn<'_>) -> Result<(bool, Source), CliEr
             Some(b) => Ok((b, Source::Env("POLYAXON_VERIFY_SSL"))),
             None => Err(CliError::usage(format!(
                 "invalid POLYAXON_VERIFY_SSL `{v}`: expected true or false"
-            ))),
+            ))
+            .with_hint("unset it to verify certificates, or pass --insecure")),
         },
         None => Ok((true, Source::Default)),
     }

@@ -1,0 +1,60 @@
+//! `pxa stage`: add a stage condition to a version, optionally only from an expected stage.
+
+use anyhow::Result;
+
+use super::register::show_version;
+use super::write::{self, stage_condition};
+use super::{Context, not_found_hint};
+use crate::api::versions::requests;
+use crate::cli::StageArgs;
+use crate::exit::{CliError, Code};
+use crate::output;
+
+pub async fn run(args: StageArgs, ctx: &Context) -> Result<()> {
+    let (project, name) = ctx.version_target(&args.version)?;
+    let registry = ctx.registry(project);
+    let client = ctx.client()?;
+    let shown = format!("{} version {}:{name}", registry.kind, registry.project);
+    if let Some(expected) = args.if_stage {
+        // Read-then-write: a change made by someone else between the two is not detected.
+        let stages = client
+            .get_stages(&registry, &name)
+            .await
+            .map_err(|e| not_found_hint(e, &name, ctx))?;
+        let current = stages.stage.as_deref().unwrap_or("none");
+        if current != expected.as_str() {
+            return Err(CliError::new(
+                Code::Precondition,
+                format!("{shown} is in stage `{current}`, not `{expected}`: stage not changed"),
+            )
+            .with_hint(format!(
+                "drop --if-stage to move it anyway: pxa stage {}:{name} --to {}",
+                registry.project, args.to
+            ))
+            .into());
+        }
+    }
+    let condition = stage_condition(
+        args.to,
+        &args.reason,
+        args.message.as_deref(),
+        chrono::Utc::now(),
+    );
+    let request = requests::set_stage(client, &registry, &name, condition);
+    if args.dry_run {
+        return write::print_dry_run(ctx, &request);
+    }
+    client
+        .execute(&request)
+        .await
+        .map_err(|e| not_found_hint(e, &name, ctx))?;
+    // The POST answers `{"stage":null,…}`: read the stages back to report the real outcome.
+    let stages = client.get_stages(&registry, &name).await?;
+    let now = stages.stage.as_deref().unwrap_or("none");
+    if now != args.to.as_str() {
+        output::warn(&format!(
+            "the server accepted the change but reports stage `{now}` for {shown}"
+        ));
+    }
+    show_version(ctx, &registry, &name, &format!("moved to {now}:")).await
+}
