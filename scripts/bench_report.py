@@ -177,7 +177,7 @@ class Report:
                    f"{m.get('profile')} build. The numbers only show that the script works; "
                    "they say nothing about speed.")
             self.w()
-        elif m.get("profile") != "release":
+        elif m.get("profile") == "debug":
             self.w(f"> pxa was a **{m.get('profile')} build**: its timings are not representative.")
             self.w()
         self.w("pxa, the official Python CLI and bare `curl` are timed side by side in the same "
@@ -195,7 +195,8 @@ class Report:
                            ("curl", "curl"), ("hyperfine", "hyperfine"), ("rustc", "rustc")]:
             value = m.get(key, "?")
             if key == "pxa":
-                value += f" ({m.get('profile')} build)"
+                profile = m.get("profile", "?")
+                value += f" ({profile} build)" if profile in ("release", "debug") else f" ({profile})"
             self.w(f"| {label} | {value} |")
         self.w()
 
@@ -365,17 +366,7 @@ class Report:
             for name, cmd in r.cmds[group]:
                 self.w(f"{self.clean(cmd)}    # {name}")
             self.w("```")
-            preps = sorted(set(x for x in r.prepare.get(group, []) if x.startswith("sh prep/")))
-            for prep in preps:
-                path = os.path.join(self.work, prep.split(" ", 1)[1])
-                if os.path.exists(path):
-                    with open(path, encoding="utf-8") as f:
-                        body = "\n".join(self.clean(x) for x in f.read().splitlines()[2:])
-                    self.w(f"`{prep}` (run before each timed run of its command):")
-                    self.w()
-                    self.w("```sh")
-                    self.w(body)
-                    self.w("```")
+            self.preps(group)
             self.w()
         if r.rss_cmds:
             self.w("### peak RSS")
@@ -385,6 +376,27 @@ class Report:
                 self.w(f"rm -rf out; /usr/bin/time -v {self.clean(cmd)}    # {label}, {tool}")
             self.w("```")
             self.w()
+
+    def preps(self, group: str) -> None:
+        """The --prepare scripts of a group; scripts that differ only by their own name
+        (one version per tool) are shown once with that name as `$NAME`."""
+        bodies: Dict[str, List[str]] = {}
+        for prep in sorted(set(x for x in self.r.prepare.get(group, []) if x.startswith("sh prep/"))):
+            path = os.path.join(self.work, prep.split(" ", 1)[1])
+            if not os.path.exists(path):
+                continue
+            name = os.path.splitext(os.path.basename(path))[0]
+            with open(path, encoding="utf-8") as f:
+                body = "\n".join(self.clean(x) for x in f.read().splitlines()[2:])
+            bodies.setdefault(body.replace(name, "$NAME"), []).append(name)
+        for body, names in bodies.items():
+            what = f"`prep/{names[0]}.sh`" if len(names) == 1 else (
+                "`prep/$NAME.sh` for NAME in " + ", ".join(f"`{n}`" for n in names))
+            self.w(f"Before every timed run, {what}:")
+            self.w()
+            self.w("```sh")
+            self.w(body)
+            self.w("```")
 
     def clean(self, text: str) -> str:
         text = text.replace(self.host, "$HOST")
