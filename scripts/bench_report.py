@@ -216,8 +216,9 @@ class Report:
                "(the four entries) and `q1`…`q4` (one entry each); project `pxa-bench-ls` with "
                f"{m.get('bench_ls_versions')} versions; project `pxa-bench-write` for the writes.")
         self.w("* Timing: `hyperfine -N` (no shell), medians with min–max over n runs; "
-               f"{m.get('warmup')} warm-up run(s) per command; {m.get('runs')} runs for reads and "
-               f"writes, 100 for pxa's start-up, {m.get('pull_runs')} for pxa/curl pulls, "
+               f"{m.get('warmup')} warm-up run(s) per command; {m.get('runs')} runs for the official "
+               f"CLI's reads and every write, {m.get('read_runs')} for pxa's and curl's `get`/`ls`, "
+               f"{m.get('startup_runs')} for pxa's start-up, {m.get('pull_runs')} for pxa/curl pulls, "
                f"{m.get('official_pull_runs')} for the official CLI's pulls. `ratio` = pxa median ÷ "
                "the other tool's median (below 1: pxa is faster).")
         self.w("* Every CLI runs with an isolated `HOME` and `POLYAXON_HOST` set, nothing else. "
