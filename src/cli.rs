@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::api::models::Kind;
 use crate::output::Format;
+use crate::pull::progress::Mode as ProgressMode;
 
 mod write_args;
 pub use write_args::*;
@@ -106,6 +107,26 @@ pub enum Command {
     /// Register a version from a folder written by `pull` (version.plx.json)
     #[command(after_help = PUSH_HELP)]
     Push(PushArgs),
+    /// Print a version's page in the web UI (and open it in a browser on a terminal)
+    #[command(
+        after_help = "Examples:\n  $ pxa dashboard -p demo --version v1 --url\n  $ pxa models dashboard demo:m1"
+    )]
+    Dashboard(DashboardArgs),
+    /// Download versions with their lineage artifacts (same layout as `polyaxon artifacts pull`)
+    ///
+    /// Writes <ROOT>/<kind>s/<version>/ with version.plx.json, content.plx.json and every linked
+    /// lineage artifact at its run-relative path, plus .pxa-manifest.json (sizes and sha256).
+    /// Downloads stream to disk in parallel into a staging folder that replaces the previous copy
+    /// only when everything succeeded; running the same command again resumes an interrupted pull.
+    #[command(
+        after_help = "Examples:\n  $ pxa pull -p demo --version v1\n  $ pxa pull demo:v1 --path ./offline\n  $ pxa pull demo:m1 --kind model --artifact model -j 8\n  $ pxa pull -p demo -a --no-artifacts\n  $ pxa pull -p demo -q 'stage: production' -l 5 --progress plain\n\nExit codes: 3 version not found, 8 server unreachable, 9 integrity or unsafe archive,\n10 some versions failed, 130 interrupted (run the same command again to resume)."
+    )]
+    Pull(PullArgs),
+    /// Re-check a pulled version folder against its .pxa-manifest.json (size and sha256)
+    #[command(
+        after_help = "Examples:\n  $ pxa verify /tmp/plx/offline/artifacts/v1\n  $ pxa verify ./offline/models/m1 -o json\n\nExit code 9 when a file is missing, has another size or another sha256."
+    )]
+    Verify(VerifyArgs),
     /// Check the server answers: its version, and whether the token is accepted
     #[command(
         visible_alias = "whoami",
@@ -166,6 +187,77 @@ pub enum ConfigKey {
     Project,
 }
 
+/// `pxa dashboard`.
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    #[command(flatten)]
+    pub version: VersionArgs,
+    /// Only print the URL, do not open a browser
+    #[arg(long)]
+    pub url: bool,
+    /// Open without asking (accepted for compatibility; pxa never asks)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
+/// `pxa pull`.
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// The version as [OWNER/]PROJECT:VERSION, or a version name used with -p
+    #[arg(value_name = "TARGET")]
+    pub target: Option<String>,
+    /// Project as PROJECT or OWNER/PROJECT (owner defaults to `default`)
+    #[arg(short, long, value_name = "PROJECT")]
+    pub project: Option<String>,
+    /// Version name (also -ver, as in the official CLI)
+    #[arg(long = "version", visible_alias = "ver", value_name = "NAME")]
+    pub version: Option<String>,
+    /// Pull every version of the project (all pages, past the server's 100 per page)
+    #[arg(short = 'a', long)]
+    pub all_versions: bool,
+    /// Pull the versions matching this filter, e.g. 'stage: production'
+    #[arg(short, long)]
+    pub query: Option<String>,
+    /// Most versions to pull with -q/--offset [default: 20]
+    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+    /// Versions to skip first (also -off)
+    #[arg(long)]
+    pub offset: Option<u64>,
+    /// Root folder [env: POLYAXON_OFFLINE_ROOT] [default: /tmp/plx/offline]
+    #[arg(long = "path", visible_alias = "path-to", value_name = "DIR")]
+    pub path: Option<PathBuf>,
+    /// Write the version's metadata only
+    #[arg(long)]
+    pub no_artifacts: bool,
+    /// Pull only this lineage entry (repeatable)
+    #[arg(long = "artifact", value_name = "NAME")]
+    pub artifacts: Vec<String>,
+    /// Downloads at a time (entries and versions)
+    #[arg(short, long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Attempts after the first for a failed download (connection errors, cut bodies, 5xx, 429)
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub retries: u32,
+    /// Abort and retry a download that receives no data for this many seconds
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub stall_timeout: f64,
+    /// Progress on stderr: bars on a terminal, plain lines in logs, JSON events, or none
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+    /// Print nothing but errors (same as --progress none)
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `pxa verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Version folders written by `pxa pull` (holding .pxa-manifest.json)
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
 /// Which version a command is about.
 #[derive(Debug, Args)]
 pub struct VersionArgs {
@@ -192,7 +284,7 @@ pub struct LsArgs {
     #[arg(short, long)]
     pub query: Option<String>,
     /// Sort by fields, `-` for descending, e.g. -created_at or name
-    #[arg(short, long)]
+    #[arg(short, long, allow_hyphen_values = true)]
     pub sort: Option<String>,
     /// Most versions to show (pages are followed as needed)
     #[arg(short, long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]

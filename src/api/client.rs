@@ -176,7 +176,7 @@ impl Client {
         };
         let mut attempt = 1;
         loop {
-            match self.send_once(request).await {
+            match self.send_once(request, &HeaderMap::new()).await {
                 Ok(response) => return Ok(response),
                 Err((err, retry_after)) if attempt < attempts && err.is_transient() => {
                     let wait = retry_after.unwrap_or_else(|| backoff(attempt));
@@ -192,9 +192,21 @@ impl Client {
         }
     }
 
+    /// Sends a request exactly once with extra headers (e.g. `Range`), for callers that own
+    /// their retry loop (downloads). Returns the 2xx response, or the error with the
+    /// server's `Retry-After` when it gave one.
+    pub async fn send_attempt(
+        &self,
+        request: &ApiRequest,
+        headers: &HeaderMap,
+    ) -> Result<Response, (ApiError, Option<Duration>)> {
+        self.send_once(request, headers).await
+    }
+
     async fn send_once(
         &self,
         request: &ApiRequest,
+        headers: &HeaderMap,
     ) -> Result<Response, (ApiError, Option<Duration>)> {
         let shown = redact(&request.url);
         let started = Instant::now();
@@ -204,6 +216,9 @@ impl Client {
             .request(request.method.clone(), request.url.clone());
         if let Some(body) = &request.body {
             builder = builder.json(body);
+        }
+        if !headers.is_empty() {
+            builder = builder.headers(headers.clone());
         }
         let response = builder
             .send()

@@ -335,24 +335,24 @@ mod tests {
 
     #[test]
     fn every_example_parses() {
-        let mine = [
-            "register", "update", "stage", "wait", "delete", "transfer", "copy", "push",
-        ];
-        for sub in Cli::command()
-            .get_subcommands()
-            .filter(|s| mine.contains(&s.get_name()))
-        {
-            let help = sub
-                .get_after_help()
-                .map(|h| h.to_string())
-                .unwrap_or_default();
-            for line in help.lines().filter_map(|l| l.trim().strip_prefix("$ ")) {
-                let args = crate::compat::normalize(words(line).into_iter().map(Into::into));
-                if let Err(e) = Cli::try_parse_from(&args) {
-                    panic!("`{line}` does not parse: {e}");
+        fn check(cmd: &clap::Command) {
+            for sub in cmd.get_subcommands() {
+                let help = sub
+                    .get_after_help()
+                    .map(|h| h.to_string())
+                    .unwrap_or_default();
+                for line in help.lines().filter_map(|l| l.trim().strip_prefix("$ ")) {
+                    // `echo … | pxa …`: the pxa part.
+                    let line = line.rsplit("| ").next().unwrap_or(line);
+                    let args = crate::compat::normalize(words(line).into_iter().map(Into::into));
+                    if let Err(e) = Cli::try_parse_from(&args) {
+                        panic!("`{line}` does not parse: {e}");
+                    }
                 }
+                check(sub);
             }
         }
+        check(&Cli::command());
     }
 
     fn parse(line: &str) -> Cli {

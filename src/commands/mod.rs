@@ -3,9 +3,11 @@
 pub mod completions;
 pub mod config;
 pub mod copy;
+pub mod dashboard;
 pub mod delete;
 pub mod get;
 pub mod ls;
+pub mod pull;
 pub mod push;
 pub mod register;
 pub mod stage;
@@ -13,6 +15,7 @@ pub mod stages;
 pub mod status;
 pub mod transfer;
 pub mod update;
+pub mod verify;
 pub mod wait;
 pub mod write;
 
@@ -166,8 +169,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Transfer(args) => transfer::run(args, &ctx).await,
         Command::Copy(args) => copy::run(args, &ctx).await,
         Command::Push(args) => push::run(args, &ctx).await,
+        Command::Pull(args) => pull::run(args, &ctx).await,
+        Command::Verify(args) => verify::run(args, &ctx),
         Command::Config(args) => config::run(args, &ctx),
         Command::Status => status::run(&ctx).await,
+        Command::Dashboard(args) => dashboard::run(args, &ctx),
         Command::Completions { .. } | Command::Man => unreachable!("handled above"),
     }
 }

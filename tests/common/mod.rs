@@ -1,6 +1,8 @@
 //! Shared helpers for integration tests: the real-sandbox handle and the `pxa` command builder.
 #![allow(dead_code, clippy::print_stderr)]
 
+pub mod project;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

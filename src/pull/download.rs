@@ -1,0 +1,299 @@
+//! One download with its own retry loop: socket to disk in a blocking task fed by a bounded
+//! channel (a file is hashed as written, a tarball is un-gzipped and extracted as it arrives),
+//! stall detection, length checks, and `Range` + `If-Range` resume of a cut file.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::time::timeout;
+use url::Url;
+
+use super::plan::Fetch;
+use super::progress::Progress;
+use super::sink::{ChannelReader, Sink};
+use super::verify::FileRecord;
+use crate::api::client::backoff;
+use crate::api::{ApiError, ApiRequest, Client};
+use crate::exit::Code;
+
+/// Shared by every download of a run.
+pub struct Downloader {
+    pub client: Client,
+    pub retries: u32,
+    pub stall: Duration,
+    pub progress: Arc<Progress>,
+    pub slots: Arc<Semaphore>,
+}
+
+/// Where an entry's answer goes.
+pub struct Target {
+    pub fetch: Fetch,
+    /// The part file of a single-file answer.
+    pub part: PathBuf,
+    /// Holds the ETag / Last-Modified of the part file, for `If-Range`.
+    pub validator: PathBuf,
+    /// Where a tarball is extracted.
+    pub extract: PathBuf,
+}
+
+/// What a download produced.
+#[derive(Debug)]
+pub enum Got {
+    /// A single file, in `Target::part`.
+    File { record: FileRecord, resumed: bool },
+    /// An extracted tarball, in `Target::extract` (paths relative to it).
+    Tree(Vec<FileRecord>),
+}
+
+/// A failed attempt or download.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub code: Code,
+    pub message: String,
+    transient: bool,
+    retry_after: Option<Duration>,
+}
+
+impl Failure {
+    pub fn new(code: Code, transient: bool, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            transient,
+            retry_after: None,
+        }
+    }
+
+    pub fn from_api(err: ApiError, retry_after: Option<Duration>) -> Self {
+        Self {
+            code: err.exit_code(),
+            transient: err.is_transient(),
+            message: err.to_string(),
+            retry_after,
+        }
+    }
+
+    pub fn io(e: io::Error) -> Self {
+        Self::new(Code::Failure, false, format!("writing to disk: {e}"))
+    }
+}
+
+impl Downloader {
+    /// Downloads `url` into `target`, retrying transient failures with backoff.
+    pub async fn fetch(&self, label: &str, url: &Url, target: &Target) -> Result<Got, Failure> {
+        let _slot = self.slots.acquire().await.expect("semaphore never closed");
+        let mut attempt = 1;
+        let mut resumed = false;
+        loop {
+            match self.attempt(label, url, target, &mut resumed).await {
+                Ok(Got::File { record, .. }) => return Ok(Got::File { record, resumed }),
+                Ok(got) => return Ok(got),
+                Err(f) if f.transient && attempt <= self.retries => {
+                    let wait = f.retry_after.unwrap_or_else(|| backoff(attempt));
+                    self.progress.retry(label, attempt, wait, &f.message);
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Err(f) => return Err(f),
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        label: &str,
+        url: &Url,
+        target: &Target,
+        resumed: &mut bool,
+    ) -> Result<Got, Failure> {
+        let (headers, resume) = request_headers(target);
+        let request = ApiRequest::get(url.clone());
+        // The CE server reads a whole file into memory before it answers (~5 s for 1 GiB), so
+        // the wait for the headers is bounded by --timeout when that is longer than the stall.
+        let header_wait = self.stall.max(self.client.config().timeout);
+        let response = timeout(header_wait, self.client.send_attempt(&request, &headers))
+            .await
+            .map_err(|_| self.stalled("waiting for the answer"))?
+            .map_err(|(e, wait)| Failure::from_api(e, wait))?;
+        let offset = resume_offset(&resume, &response, target)?;
+        *resumed |= offset > 0;
+        let is_tar = match target.fetch {
+            Fetch::Dir | Fetch::Events => true,
+            Fetch::File => false,
+            Fetch::FileOrDir => disposition_is_tar(response.headers()),
+        };
+        let declared = response.content_length();
+        let sink = if is_tar {
+            Sink::Tar(target.extract.clone())
+        } else {
+            save_validator(response.headers(), &target.validator).map_err(Failure::io)?;
+            Sink::File {
+                part: target.part.clone(),
+                offset,
+            }
+        };
+        self.progress.begin(label, declared);
+        let (tx, rx) = mpsc::channel::<Bytes>(16);
+        let writer = tokio::task::spawn_blocking(move || sink.run(ChannelReader::new(rx)));
+        let streamed = self.stream(label, response, declared, tx).await;
+        let written = writer
+            .await
+            .map_err(|e| Failure::new(Code::Failure, false, format!("writer task: {e}")))?;
+        streamed?;
+        written
+    }
+
+    /// Moves the body into the writer's channel; errors on a stall or a cut body.
+    async fn stream(
+        &self,
+        label: &str,
+        response: reqwest::Response,
+        declared: Option<u64>,
+        tx: mpsc::Sender<Bytes>,
+    ) -> Result<(), Failure> {
+        let mut body = response.bytes_stream();
+        let mut received = 0u64;
+        loop {
+            match timeout(self.stall, body.next()).await {
+                Err(_) => return Err(self.stalled("receiving the body")),
+                Ok(None) => break,
+                Ok(Some(Err(e))) => return Err(cut_or_broken(received, declared, &e.to_string())),
+                Ok(Some(Ok(chunk))) => {
+                    received += chunk.len() as u64;
+                    self.progress.advance(label, chunk.len() as u64);
+                    if tx.send(chunk).await.is_err() {
+                        // The writer stopped early; its own result says why.
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        match declared {
+            Some(len) if received < len => Err(cut_or_broken(received, declared, "body ended")),
+            Some(len) if received > len => Err(Failure::new(
+                Code::Integrity,
+                true,
+                format!("received {received} bytes, {len} declared"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn stalled(&self, doing: &str) -> Failure {
+        Failure::new(
+            Code::Unreachable,
+            true,
+            format!(
+                "no data for {} s while {doing} (--stall-timeout)",
+                self.stall.as_secs_f64()
+            ),
+        )
+    }
+}
+
+/// `Accept`, identity encoding, and `Range` + `If-Range` when a part file can be continued.
+fn request_headers(target: &Target) -> (HeaderMap, Option<(u64, String)>) {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
+    // Exact bytes: lengths and ranges then mean what they say.
+    headers.insert(
+        header::ACCEPT_ENCODING,
+        HeaderValue::from_static("identity"),
+    );
+    let resume = match target.fetch {
+        Fetch::File | Fetch::FileOrDir => resume_point(&target.part, &target.validator),
+        _ => None,
+    };
+    if let Some((offset, validator)) = &resume {
+        let range = HeaderValue::from_str(&format!("bytes={offset}-")).expect("ascii");
+        headers.insert(header::RANGE, range);
+        if let Ok(v) = HeaderValue::from_str(validator) {
+            headers.insert(header::IF_RANGE, v);
+        }
+    }
+    (headers, resume)
+}
+
+/// Where the answer's body starts in the file: the asked offset for a matching 206, else 0
+/// (a server that ignores `Range`, like Polyaxon CE, answers 200 and the file restarts).
+fn resume_offset(
+    resume: &Option<(u64, String)>,
+    response: &reqwest::Response,
+    target: &Target,
+) -> Result<u64, Failure> {
+    match (resume, response.status()) {
+        (Some((offset, _)), StatusCode::PARTIAL_CONTENT) => {
+            if content_range_start(response.headers()) == Some(*offset) {
+                Ok(*offset)
+            } else {
+                let _ = fs::remove_file(&target.part);
+                Err(Failure::new(
+                    Code::Integrity,
+                    true,
+                    "the server answered another range than asked",
+                ))
+            }
+        }
+        _ => Ok(0),
+    }
+}
+
+fn cut_or_broken(received: u64, declared: Option<u64>, why: &str) -> Failure {
+    match declared {
+        Some(len) if received < len => Failure::new(
+            Code::Integrity,
+            true,
+            format!("the body was cut after {received} of {len} bytes ({why})"),
+        ),
+        _ => Failure::new(Code::Failure, true, format!("the body broke off: {why}")),
+    }
+}
+
+/// The part file's length and validator, when a resume can be asked for.
+fn resume_point(part: &Path, validator: &Path) -> Option<(u64, String)> {
+    let len = fs::metadata(part).ok()?.len();
+    let validator = fs::read_to_string(validator).ok()?;
+    (len > 0 && !validator.is_empty()).then_some((len, validator))
+}
+
+/// Remembers the strong ETag (or Last-Modified) of the answer being written.
+fn save_validator(headers: &HeaderMap, path: &Path) -> io::Result<()> {
+    let etag = headers
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .filter(|e| !e.starts_with("W/"));
+    let value = etag.or_else(|| {
+        headers
+            .get(header::LAST_MODIFIED)
+            .and_then(|v| v.to_str().ok())
+    });
+    match value {
+        Some(v) => fs::write(path, v),
+        None => match fs::remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        },
+    }
+}
+
+fn content_range_start(headers: &HeaderMap) -> Option<u64> {
+    let v = headers.get(header::CONTENT_RANGE)?.to_str().ok()?;
+    let rest = v.trim().strip_prefix("bytes ")?;
+    rest.split('-').next()?.trim().parse().ok()
+}
+
+/// The official client's rule: a tarball iff the disposition names a `.tar` or `.tar.gz`.
+fn disposition_is_tar(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|d| d.contains(".tar\"") || d.contains(".tar.gz\""))
+}

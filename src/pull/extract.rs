@@ -1,0 +1,307 @@
+//! Safe streaming extraction of a `.tar.gz` into a fresh folder, hashing every file as it lands.
+//!
+//! Refused (an [`Unsafe`] error, exit 9): absolute member paths, `..` components, links whose
+//! target leaves the folder, and writing through a link. Device files and fifos are skipped.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+use flate2::read::GzDecoder;
+use sha2::{Digest, Sha256};
+use tar::EntryType;
+
+use super::verify::{FileRecord, hash_file};
+
+/// A tar member that would write outside the destination.
+#[derive(Debug, thiserror::Error)]
+#[error("unsafe archive member `{member}`: {why}")]
+pub struct Unsafe {
+    pub member: String,
+    pub why: String,
+}
+
+/// Why an extraction stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    #[error(transparent)]
+    Unsafe(#[from] Unsafe),
+    /// Reading the stream or writing to disk failed (a cut download shows up here).
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+/// Un-gzips and extracts `reader` into `into` (created, must be empty or absent).
+/// Returns every regular file and link written, relative to `into`. Reads the stream to its
+/// end so the gzip trailer (CRC and length) is checked.
+pub fn extract_tar_gz<R: Read>(reader: R, into: &Path) -> Result<Vec<FileRecord>, ExtractError> {
+    fs::create_dir_all(into)?;
+    let mut archive = tar::Archive::new(GzDecoder::new(reader));
+    let mut records = Vec::new();
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let raw = entry.path_bytes().into_owned();
+        let shown = String::from_utf8_lossy(&raw).into_owned();
+        let Some(rel) = safe_relative(&entry.path()?, &shown)? else {
+            continue;
+        };
+        let dest = into.join(&rel);
+        let kind = entry.header().entry_type();
+        match kind {
+            EntryType::Directory => {
+                refuse_links_on_the_way(into, &rel, &shown)?;
+                fs::create_dir_all(&dest)?;
+            }
+            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
+                prepare_parent(into, &rel, &shown)?;
+                let (size, sha256) = write_hashed(&mut entry, &dest)?;
+                set_mode(&dest, entry.header().mode().ok());
+                records.push(record(&rel, size, sha256, None));
+            }
+            EntryType::Symlink => {
+                let target = entry
+                    .link_name()?
+                    .ok_or_else(|| unsafe_(&shown, "no target"))?;
+                let target = target.to_path_buf();
+                check_link_target(&rel, &target, &shown)?;
+                prepare_parent(into, &rel, &shown)?;
+                make_symlink(&target, &dest)?;
+                let text = target.to_string_lossy().into_owned();
+                let sha = hex::encode(Sha256::digest(text.as_bytes()));
+                records.push(record(&rel, text.len() as u64, sha, Some(text)));
+            }
+            EntryType::Link => {
+                let target = entry
+                    .link_name()?
+                    .ok_or_else(|| unsafe_(&shown, "no target"))?;
+                let target_rel = safe_relative(&target, &shown)?
+                    .ok_or_else(|| unsafe_(&shown, "hard link to the folder itself"))?;
+                refuse_links_on_the_way(into, &target_rel, &shown)?;
+                prepare_parent(into, &rel, &shown)?;
+                let source = into.join(&target_rel);
+                if !fs::symlink_metadata(&source).is_ok_and(|m| m.is_file()) {
+                    return Err(unsafe_(&shown, "hard link to a file not in the archive"));
+                }
+                fs::copy(&source, &dest)?;
+                let (size, sha256) = hash_file(&dest)?;
+                records.push(record(&rel, size, sha256, None));
+            }
+            // Metadata members are handled by the tar crate; devices and fifos are skipped.
+            _ => {}
+        }
+    }
+    let mut rest = archive.into_inner();
+    io::copy(&mut rest, &mut io::sink())?;
+    Ok(records)
+}
+
+fn record(rel: &Path, size: u64, sha256: String, link: Option<String>) -> FileRecord {
+    FileRecord {
+        path: slash_path(rel),
+        size,
+        sha256,
+        link,
+    }
+}
+
+/// A relative path as `/`-separated text.
+pub fn slash_path(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn unsafe_(member: &str, why: &str) -> ExtractError {
+    ExtractError::Unsafe(Unsafe {
+        member: member.to_string(),
+        why: why.to_string(),
+    })
+}
+
+/// The member path without `.` components; `None` for the archive root itself.
+fn safe_relative(path: &Path, shown: &str) -> Result<Option<PathBuf>, ExtractError> {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(part) => out.push(part),
+            Component::CurDir => {}
+            Component::ParentDir => return Err(unsafe_(shown, "contains `..`")),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(unsafe_(shown, "absolute path"));
+            }
+        }
+    }
+    Ok((!out.as_os_str().is_empty()).then_some(out))
+}
+
+/// A link target (relative to the link's folder) must stay inside the destination.
+fn check_link_target(link: &Path, target: &Path, shown: &str) -> Result<(), ExtractError> {
+    if target.is_absolute() {
+        return Err(unsafe_(shown, "link to an absolute path"));
+    }
+    let mut depth: i64 = link.components().count() as i64 - 1;
+    for c in target.components() {
+        match c {
+            Component::Normal(_) => depth += 1,
+            Component::ParentDir => depth -= 1,
+            Component::CurDir => {}
+            _ => return Err(unsafe_(shown, "link to an absolute path")),
+        }
+        if depth < 0 {
+            return Err(unsafe_(shown, "link pointing outside the folder"));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a path whose existing ancestors (inside `into`) include a symbolic link.
+fn refuse_links_on_the_way(into: &Path, rel: &Path, shown: &str) -> Result<(), ExtractError> {
+    let mut at = into.to_path_buf();
+    let parts: Vec<_> = rel.components().collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        at.push(part);
+        match fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(unsafe_(shown, "writes through a symbolic link"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Creates the parent folders and removes whatever sits at the destination (never followed).
+fn prepare_parent(into: &Path, rel: &Path, shown: &str) -> Result<(), ExtractError> {
+    refuse_links_on_the_way(into, rel, shown)?;
+    let dest = into.join(rel);
+    if let Some(parent) = dest.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    if let Ok(m) = fs::symlink_metadata(&dest) {
+        if m.is_dir() {
+            fs::remove_dir_all(&dest)?;
+        } else {
+            fs::remove_file(&dest)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_hashed<R: Read>(reader: &mut R, dest: &Path) -> io::Result<(u64, String)> {
+    let mut out = BufWriter::with_capacity(256 * 1024, File::create(dest)?);
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n])?;
+        total += n as u64;
+    }
+    out.flush()?;
+    Ok((total, hex::encode(hasher.finalize())))
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: Option<u32>) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Some(mode) = mode {
+        let _ = fs::set_permissions(path, fs::Permissions::from_mode((mode & 0o755) | 0o600));
+    }
+}
+
+#[cfg(not(unix))]
+fn set_mode(_: &Path, _: Option<u32>) {}
+
+#[cfg(unix)]
+fn make_symlink(target: &Path, dest: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(target, dest)
+}
+
+#[cfg(not(unix))]
+fn make_symlink(_: &Path, _: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::Compression;
+    use flate2::write::GzEncoder;
+
+    fn tarball(build: impl FnOnce(&mut tar::Builder<GzEncoder<Vec<u8>>>)) -> Vec<u8> {
+        let mut b = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::fast()));
+        build(&mut b);
+        b.into_inner().unwrap().finish().unwrap()
+    }
+
+    fn file(b: &mut tar::Builder<GzEncoder<Vec<u8>>>, path: &str, data: &[u8]) {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_entry_type(EntryType::Regular);
+        // Raw name bytes: `append_data` would refuse `..` itself.
+        h.as_gnu_mut().unwrap().name[..path.len()].copy_from_slice(path.as_bytes());
+        h.set_cksum();
+        b.append(&h, data).unwrap();
+    }
+
+    fn link(b: &mut tar::Builder<GzEncoder<Vec<u8>>>, kind: EntryType, path: &str, to: &str) {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_entry_type(kind);
+        h.as_gnu_mut().unwrap().name[..path.len()].copy_from_slice(path.as_bytes());
+        h.as_gnu_mut().unwrap().linkname[..to.len()].copy_from_slice(to.as_bytes());
+        h.set_cksum();
+        b.append(&h, &[][..]).unwrap();
+    }
+
+    #[test]
+    fn extracts_and_hashes_nested_files() {
+        let data = tarball(|b| {
+            file(b, "a/b c/é.txt", b"hello");
+            file(b, "empty", b"");
+            link(b, EntryType::Symlink, "a/l", "b c/é.txt");
+            link(b, EntryType::Link, "h", "empty");
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("x");
+        let recs = extract_tar_gz(&data[..], &out).unwrap();
+        let paths: Vec<_> = recs.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(paths, ["a/b c/é.txt", "empty", "a/l", "h"]);
+        assert_eq!(std::fs::read(out.join("a/b c/é.txt")).unwrap(), b"hello");
+        assert_eq!(
+            recs[0].sha256,
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
+        assert_eq!(std::fs::read(out.join("a/l")).unwrap(), b"hello");
+    }
+
+    #[test]
+    fn refuses_escapes() {
+        let cases: Vec<Vec<u8>> = vec![
+            tarball(|b| file(b, "../x", b"no")),
+            tarball(|b| file(b, "/etc/x", b"no")),
+            tarball(|b| link(b, EntryType::Symlink, "root", "/")),
+            tarball(|b| link(b, EntryType::Symlink, "a/up", "../../x")),
+            tarball(|b| link(b, EntryType::Link, "h", "../../etc/passwd")),
+            tarball(|b| {
+                link(b, EntryType::Symlink, "d", ".");
+                file(b, "d/x", b"through a link");
+            }),
+        ];
+        for (i, data) in cases.iter().enumerate() {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("x");
+            let err = extract_tar_gz(&data[..], &out).unwrap_err();
+            assert!(matches!(err, ExtractError::Unsafe(_)), "case {i}: {err}");
+            assert!(!dir.path().join("etc").exists());
+        }
+    }
+}

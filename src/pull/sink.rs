@@ -1,0 +1,131 @@
+//! The blocking end of a download: the body arrives through a bounded channel and is either
+//! written (and hashed) to a part file, or un-gzipped and extracted as it arrives.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+use super::download::{Failure, Got};
+use super::extract::{ExtractError, extract_tar_gz};
+use super::verify::FileRecord;
+use crate::exit::Code;
+
+/// The blocking end of a download.
+pub enum Sink {
+    File { part: PathBuf, offset: u64 },
+    Tar(PathBuf),
+}
+
+impl Sink {
+    pub fn run(self, reader: ChannelReader) -> Result<Got, Failure> {
+        match self {
+            Self::File { part, offset } => {
+                let record = write_part(&part, offset, reader).map_err(Failure::io)?;
+                Ok(Got::File {
+                    record,
+                    resumed: offset > 0,
+                })
+            }
+            Self::Tar(into) => {
+                if into.exists() {
+                    fs::remove_dir_all(&into).map_err(Failure::io)?;
+                }
+                extract_tar_gz(reader, &into)
+                    .map(Got::Tree)
+                    .map_err(|e| match e {
+                        ExtractError::Unsafe(u) => {
+                            Failure::new(Code::Integrity, false, u.to_string())
+                        }
+                        ExtractError::Io(e) => Failure::new(
+                            Code::Integrity,
+                            true,
+                            format!("the archive could not be read: {e}"),
+                        ),
+                    })
+            }
+        }
+    }
+}
+
+/// Writes the body to the part file (appending after `offset` bytes), hashing everything.
+fn write_part(part: &Path, offset: u64, mut reader: ChannelReader) -> io::Result<FileRecord> {
+    let mut hasher = Sha256::new();
+    let file = if offset > 0 {
+        let mut existing = File::open(part)?.take(offset);
+        let n = hash_into(&mut existing, &mut hasher)?;
+        if n != offset {
+            return Err(io::Error::other("the part file shrank"));
+        }
+        OpenOptions::new().append(true).open(part)?
+    } else {
+        File::create(part)?
+    };
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let mut total = offset;
+    while let Some(chunk) = reader.next_chunk() {
+        hasher.update(&chunk);
+        out.write_all(&chunk)?;
+        total += chunk.len() as u64;
+    }
+    out.flush()?;
+    Ok(FileRecord {
+        path: String::new(),
+        size: total,
+        sha256: hex::encode(hasher.finalize()),
+        link: None,
+    })
+}
+
+fn hash_into<R: Read>(reader: &mut R, hasher: &mut Sha256) -> io::Result<u64> {
+    struct Tee<'a>(&'a mut Sha256);
+    impl Write for Tee<'_> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    io::copy(reader, &mut Tee(hasher))
+}
+
+/// A blocking `Read` over the chunks sent by the async side; end of channel = end of body.
+pub struct ChannelReader {
+    rx: mpsc::Receiver<Bytes>,
+    current: Bytes,
+}
+
+impl ChannelReader {
+    pub fn new(rx: mpsc::Receiver<Bytes>) -> Self {
+        Self {
+            rx,
+            current: Bytes::new(),
+        }
+    }
+
+    fn next_chunk(&mut self) -> Option<Bytes> {
+        if !self.current.is_empty() {
+            return Some(std::mem::take(&mut self.current));
+        }
+        self.rx.blocking_recv()
+    }
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.current.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(chunk) => self.current = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
+    }
+}
