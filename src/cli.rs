@@ -124,7 +124,7 @@ pub enum Command {
     Pull(PullArgs),
     /// Re-check a pulled version folder against its .pxa-manifest.json (size and sha256)
     #[command(
-        after_help = "Examples:\n  $ pxa verify /tmp/plx/offline/artifacts/v1\n  $ pxa verify ./offline/models/m1 -o json\n\nExit code 9 when a file is missing, has another size or another sha256."
+        after_help = "Examples:\n  $ pxa verify /tmp/plx/offline/artifacts/v1\n  $ pxa verify ./offline/models/m1 -o json\n  $ pxa verify ./offline\n\nExit code 9 when a file is missing, has another size or another sha256."
     )]
     Verify(VerifyArgs),
     /// Check the server answers: its version, and whether the token is accepted
@@ -253,7 +253,8 @@ pub struct PullArgs {
 /// `pxa verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Version folders written by `pxa pull` (holding .pxa-manifest.json)
+    /// Version folders written by `pxa pull` (holding .pxa-manifest.json); a pull root or a
+    /// <root>/<kind>s folder stands for every version folder below it
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
 }

@@ -96,6 +96,16 @@ bad_input! {
     config_set_bad_host: ["config", "set", "host", "not a url"] => "invalid host";
     config_set_unknown_key: ["config", "set", "colour", "red"] => "invalid value 'colour'";
     completions_unknown_shell: ["completions", "tcsh"] => "invalid value 'tcsh'";
+    pull_path_is_a_file: ["pull", "demo:v1", "--path", "/etc/hostname"] => "is a file";
+    pull_path_not_writable: ["pull", "demo:v1", "--path", "/proc/pxa-cannot-write"] => "cannot write to --path";
+    pull_unknown_progress: ["pull", "demo:v1", "--progress", "loud"] => "invalid value 'loud'";
+    register_content_unreadable_file: ["register", "demo:v9", "--content", "@/nonexistent/c.json"] => "cannot read";
+    register_content_not_a_mapping: ["register", "demo:v9", "--content", "[1, 2]"] => "must be a mapping";
+    register_content_invalid_json: ["register", "demo:v9", "--content", "{bad"] => "neither valid JSON nor YAML";
+    register_run_uid_invalid: ["register", "demo:v9", "--run-uid", "xyz"] => "not a run UUID";
+    stage_unknown: ["stage", "demo:v1", "--to", "prod"] => "invalid value 'prod'";
+    wait_unknown_stage: ["wait", "demo:v1", "--for", "live"] => "invalid value 'live'";
+    delete_without_a_terminal_or_yes: ["delete", "demo:v1"] => "-y";
 }
 
 #[test]

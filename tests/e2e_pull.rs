@@ -346,3 +346,31 @@ fn query_limit_and_offset_select_the_same_versions_as_the_server() {
     assert!(expected.len() >= 5, "{expected:?}");
     assert_eq!(names(&root), expected);
 }
+
+/// A pulled folder (with pxa's manifest and the artifacts) pushes like the official layout:
+/// push reads version.plx.json and content.plx.json and leaves pxa's own files alone.
+#[test]
+fn a_pulled_folder_pushes_into_another_project() {
+    let Some(sb) = sandbox() else { return };
+    let dest = common::project::project(&sb, "pullpush");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = pxa_pull(&sb, dir.path(), &["--version", "full"]);
+    assert_eq!(code, 0, "{err}");
+    let folder = dir.path().join("artifacts/full");
+    let before = tree(&folder);
+    let mut cmd = sb.pxa();
+    cmd.arg("push")
+        .arg(&folder)
+        .args(["-p", dest.p(), "--no-run"])
+        .timeout(Duration::from_secs(60));
+    let (code, out, err) = run(&mut cmd);
+    assert_eq!(code, 0, "{out}{err}");
+    let pushed = dest.version("artifact", "full");
+    let source = sb.server_version("artifact", "full");
+    for field in ["description", "tags", "content"] {
+        assert_eq!(pushed[field], source[field], "{field}");
+    }
+    assert_eq!(tree(&folder), before, "push changed the pulled folder");
+    let (code, out, err) = run(sb.pxa().arg("verify").arg(&folder));
+    assert_eq!(code, 0, "{out}{err}");
+}

@@ -112,6 +112,16 @@ fn verify_detects_a_flipped_byte() {
 
 #[test]
 fn sigterm_leaves_staging_for_a_resume_and_exits_130() {
+    interrupted_pull("TERM");
+}
+
+#[test]
+fn ctrl_c_leaves_staging_for_a_resume_and_exits_130() {
+    interrupted_pull("INT");
+}
+
+/// Interrupts a pull while one entry is stalled, with a previous copy in place.
+fn interrupted_pull(signal: &str) {
     let lineage = json!([
         lin("a", "file", "outputs/a.txt"),
         lin("slow", "file", "outputs/slow.bin")
@@ -133,6 +143,9 @@ fn sigterm_leaves_staging_for_a_resume_and_exits_130() {
         },
     ));
     let root = tempfile::tempdir().unwrap();
+    let previous = root.path().join("artifacts/v1");
+    std::fs::create_dir_all(&previous).unwrap();
+    std::fs::write(previous.join("old.txt"), "previous copy").unwrap();
     let home = tempfile::tempdir().unwrap();
     let bin = assert_cmd::cargo::cargo_bin("pxa");
     let child = std::process::Command::new(bin)
@@ -166,14 +179,22 @@ fn sigterm_leaves_staging_for_a_resume_and_exits_130() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
-    assert!(err.contains("interrupted by SIGTERM"), "{err}");
-    assert!(!root.path().join("artifacts/v1").exists());
+    assert!(
+        err.contains(&format!("interrupted by SIG{signal}")),
+        "{err}"
+    );
+    let kept = std::fs::read_to_string(previous.join("old.txt")).unwrap();
+    assert_eq!(kept, "previous copy");
+    assert!(
+        !previous.join("outputs").exists(),
+        "no partial file at a final path"
+    );
     let (code, out, err) = pull(&fake, root.path(), &["--version", "v1", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
@@ -183,6 +204,11 @@ fn sigterm_leaves_staging_for_a_resume_and_exits_130() {
     );
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["versions"][0]["entries"][0]["status"], "reused");
+    assert!(
+        !previous.join("old.txt").exists(),
+        "replaced by the new copy"
+    );
+    assert!(previous.join("outputs/slow.bin").is_file());
 }
 
 #[test]
@@ -199,12 +225,36 @@ fn bulk_pull_with_a_failing_version_exits_10() {
     let (code, out, err) = pull(&fake, root.path(), &["-a", "--retries", "0"]);
     assert_eq!(code, 10, "{err}");
     assert!(err.contains("1 of 3 versions failed: v2"), "{err}");
-    let mut pulled: Vec<&str> = out.lines().collect();
-    pulled.sort();
-    assert_eq!(pulled.len(), 2, "{out}");
+    // Paths come out in the server's list order, whatever finished first.
+    let expected: Vec<String> = ["v1", "v3"]
+        .iter()
+        .map(|v| root.path().join("artifacts").join(v).display().to_string())
+        .collect();
+    assert_eq!(out.lines().collect::<Vec<_>>(), expected, "{out}");
     assert!(root.path().join("artifacts/v1/version.plx.json").is_file());
     assert!(root.path().join("artifacts/v3/version.plx.json").is_file());
     assert!(!root.path().join("artifacts/v2").exists());
+    // `verify ROOT` checks every version folder below it (not the failed one's staging).
+    let home = tempfile::tempdir().unwrap();
+    let verify = || {
+        common::run(
+            pxa_isolated(home.path())
+                .arg("verify")
+                .arg(root.path())
+                .timeout(Duration::from_secs(60)),
+        )
+    };
+    let (code, out, err) = verify();
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("OK\t")).count(),
+        2,
+        "{out}"
+    );
+    std::fs::write(root.path().join("artifacts/v3/content.plx.json"), "{}").unwrap();
+    let (code, out, _) = verify();
+    assert_eq!(code, 9, "{out}");
+    assert!(out.contains("FAILED\tcontent.plx.json\tsize"), "{out}");
 }
 
 #[test]
@@ -341,4 +391,49 @@ fn staging_from_an_older_state_of_the_version_is_not_reused() {
     )
     .unwrap();
     assert_eq!(v["updated_at"], "2026-11-28T00:00:00+00:00");
+}
+
+#[test]
+fn a_second_pull_of_the_same_version_is_refused_while_the_first_runs() {
+    let lineage = json!([lin("slow", "file", "outputs/slow.bin")]);
+    let fake = Fake::start(api_then(
+        vec![("v1", version_json("v1", lineage))],
+        |_, _| Reply {
+            stall_at: Some(10),
+            ..reply(200, blob(1000, 7))
+        },
+    ));
+    let root = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut first = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxa"))
+        .env("HOME", home.path())
+        .args([
+            "pull",
+            "-p",
+            "demo",
+            "--version",
+            "v1",
+            "--quiet",
+            "--host",
+            &fake.url,
+            "--path",
+        ])
+        .arg(root.path())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fake.hits("/artifact", None).is_empty() {
+        assert!(Instant::now() < deadline, "first pull did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (code, _, err) = pull(&fake, root.path(), &["--version", "v1"]);
+    let _ = first.kill();
+    let _ = first.wait();
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("another pxa pull is writing"), "{err}");
+    assert_eq!(
+        fake.hits("/artifact", None).len(),
+        1,
+        "the second pull downloaded"
+    );
 }

@@ -117,6 +117,13 @@ impl Client {
             .read_timeout(config.timeout)
             .gzip(true)
             .danger_accept_invalid_certs(!config.verify_tls);
+        if config.host.scheme() == "http" {
+            // No TLS to set up: skip reading the system's ~150 root certificates on every run.
+            // A redirect to https:// would then fail verification, which is the safe way to fail.
+            builder = builder
+                .tls_built_in_native_certs(false)
+                .tls_built_in_webpki_certs(false);
+        }
         if let Some(path) = &config.ca_cert {
             let pem = std::fs::read(path).map_err(|e| {
                 anyhow::anyhow!("cannot read the CA certificate {}: {e}", path.display())

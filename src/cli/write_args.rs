@@ -279,6 +279,9 @@ pub struct PushArgs {
     /// Do not link the run and artifacts named in the file
     #[arg(long)]
     pub no_run: bool,
+    /// Push into -p (or the cached project) instead of the file's project, as the official flag
+    #[arg(long)]
+    pub reset_project: bool,
     /// Update the version if it exists
     #[arg(long)]
     pub force: bool,

@@ -29,17 +29,18 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
     }
     let bulk =
         args.all_versions || args.query.is_some() || args.limit.is_some() || args.offset.is_some();
+    let root = args
+        .path
+        .clone()
+        .or_else(|| ctx.settings.offline_root.clone())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_ROOT));
+    check_root(&root)?;
     let client = ctx.client()?;
     let (registry, names) = if bulk {
         select_many(&args, ctx).await?
     } else {
         select_one(&args, ctx)?
     };
-    let root = args
-        .path
-        .clone()
-        .or_else(|| ctx.settings.offline_root.clone())
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_ROOT));
     let mode = if args.quiet {
         Mode::None
     } else {
@@ -73,6 +74,24 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
     progress.summary(ok, reports.len() - ok);
     print_reports(ctx, &reports)?;
     outcome(&reports, bulk)
+}
+
+/// Refuses a root that is a file or cannot be written, before any request.
+fn check_root(root: &std::path::Path) -> Result<(), CliError> {
+    let hint = "pass --path a folder you can write to (it is created if missing)";
+    if root.exists() && !root.is_dir() {
+        return Err(
+            CliError::usage(format!("--path {} is a file, not a folder", root.display()))
+                .with_hint(hint),
+        );
+    }
+    let probe = root.join(format!(".pxa-write-test-{}", std::process::id()));
+    let writable = std::fs::create_dir_all(root)
+        .and_then(|()| std::fs::write(&probe, b""))
+        .and_then(|()| std::fs::remove_file(&probe));
+    writable.map_err(|e| {
+        CliError::usage(format!("cannot write to --path {}: {e}", root.display())).with_hint(hint)
+    })
 }
 
 fn select_one(args: &PullArgs, ctx: &Context) -> Result<(Registry, Vec<String>), CliError> {

@@ -44,6 +44,7 @@ pub async fn run(args: PushArgs, ctx: &Context) -> Result<()> {
     validate_version(&name)?;
     let project = match (&args.project, &local.owner, &local.project) {
         (Some(p), _, _) => ProjectRef::parse(p)?,
+        (None, _, _) if args.reset_project => ctx.project(None)?,
         (None, Some(owner), Some(project)) => ProjectRef::parse(&format!("{owner}/{project}"))?,
         (None, _, Some(project)) => ProjectRef::parse(project)?,
         (None, _, None) => ctx.project(None)?,

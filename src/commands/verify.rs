@@ -1,5 +1,7 @@
 //! `pxa verify`: re-check pulled version folders against their manifests (exit 9 on mismatch).
 
+use std::path::{Path, PathBuf};
+
 use anyhow::Result;
 use serde_json::json;
 
@@ -7,11 +9,13 @@ use super::Context;
 use crate::cli::VerifyArgs;
 use crate::exit::{CliError, Code};
 use crate::output;
+use crate::pull::place::is_internal;
 use crate::pull::verify::{MANIFEST, VerifyReport, verify_dir};
 
 pub fn run(args: VerifyArgs, ctx: &Context) -> Result<()> {
     let mut reports = Vec::new();
-    for path in &args.paths {
+    for path in args.paths.iter().flat_map(|p| expand(p)) {
+        let path = &path;
         let report = verify_dir(path).map_err(|e| {
             CliError::new(
                 Code::Integrity,
@@ -50,6 +54,41 @@ pub fn run(args: VerifyArgs, ctx: &Context) -> Result<()> {
     )
     .with_hint("pull the version again: `pxa pull PROJECT:VERSION`")
     .into())
+}
+
+/// A version folder as given; a folder without a manifest stands for the version folders below
+/// it (a pull root, or `<root>/<kind>s`), when there are any.
+fn expand(path: &Path) -> Vec<PathBuf> {
+    if path.join(MANIFEST).exists() {
+        return vec![path.to_path_buf()];
+    }
+    let mut found = Vec::new();
+    let mut dirs = vec![path.to_path_buf()];
+    for _depth in 0..2 {
+        let mut next = Vec::new();
+        for dir in dirs {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if !e.path().is_dir() || is_internal(&name) {
+                    continue;
+                }
+                if e.path().join(MANIFEST).exists() {
+                    found.push(e.path());
+                } else {
+                    next.push(e.path());
+                }
+            }
+        }
+        dirs = next;
+    }
+    if found.is_empty() {
+        return vec![path.to_path_buf()];
+    }
+    found.sort();
+    found
 }
 
 fn describe(r: &VerifyReport) -> Vec<String> {

@@ -91,10 +91,10 @@ impl Downloader {
     pub async fn fetch(&self, label: &str, url: &Url, target: &Target) -> Result<Got, Failure> {
         let _slot = self.slots.acquire().await.expect("semaphore never closed");
         let mut attempt = 1;
-        let mut resumed = false;
         loop {
-            match self.attempt(label, url, target, &mut resumed).await {
-                Ok(Got::File { record, .. }) => return Ok(Got::File { record, resumed }),
+            // `Got::File::resumed` is the last attempt's: the file holds earlier bytes only
+            // when that attempt continued them.
+            match self.attempt(label, url, target).await {
                 Ok(got) => return Ok(got),
                 Err(f) if f.transient && attempt <= self.retries => {
                     let wait = f.retry_after.unwrap_or_else(|| backoff(attempt));
@@ -107,13 +107,7 @@ impl Downloader {
         }
     }
 
-    async fn attempt(
-        &self,
-        label: &str,
-        url: &Url,
-        target: &Target,
-        resumed: &mut bool,
-    ) -> Result<Got, Failure> {
+    async fn attempt(&self, label: &str, url: &Url, target: &Target) -> Result<Got, Failure> {
         let (headers, resume) = request_headers(target);
         let request = ApiRequest::get(url.clone());
         // The CE server reads a whole file into memory before it answers (~5 s for 1 GiB), so
@@ -124,7 +118,6 @@ impl Downloader {
             .map_err(|_| self.stalled("waiting for the answer"))?
             .map_err(|(e, wait)| Failure::from_api(e, wait))?;
         let offset = resume_offset(&resume, &response, target)?;
-        *resumed |= offset > 0;
         let is_tar = match target.fetch {
             Fetch::Dir | Fetch::Events => true,
             Fetch::File => false,

@@ -97,7 +97,8 @@ pub async fn pull_version(
     }
 }
 
-/// Pulls several versions, `jobs` at a time (downloads share the same slots).
+/// Pulls several versions, `jobs` at a time (downloads share the same slots); reports come
+/// back in the order of `names`.
 pub async fn pull_many(
     dl: &Downloader,
     reg: &Registry,
@@ -106,7 +107,7 @@ pub async fn pull_many(
 ) -> Vec<VersionReport> {
     stream::iter(names)
         .map(|n| pull_version(dl, reg, n, opts))
-        .buffer_unordered(opts.jobs.max(1))
+        .buffered(opts.jobs.max(1))
         .collect()
         .await
 }
@@ -231,7 +232,13 @@ async fn plan_entries(
         .await
         .map_err(|e| Failure::from_api(e, None))?;
     let settings = run.item.settings.clone().unwrap_or_default();
-    let base = StreamBase::new(&dl.client, owner, &run_project, &uuid, &settings);
+    let base = StreamBase::new(
+        &dl.client.config().host,
+        owner,
+        &run_project,
+        &uuid,
+        &settings,
+    );
     let entries = plan::entries(&lineage, &base).map_err(|m| fail(Code::Integrity, m))?;
     select(dl, entries, &lineage, opts, &version.name)
 }

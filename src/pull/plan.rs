@@ -4,7 +4,6 @@
 use serde_json::Value;
 use url::Url;
 
-use crate::api::Client;
 use crate::api::models::{RunArtifact, RunSettings};
 
 /// How an entry's answer is written.
@@ -48,11 +47,12 @@ pub struct StreamBase {
 }
 
 impl StreamBase {
-    pub fn new(client: &Client, owner: &str, project: &str, uuid: &str, s: &RunSettings) -> Self {
+    /// Streams are served by the API host, or by the run's agent when it names one (EE).
+    pub fn new(host: &Url, owner: &str, project: &str, uuid: &str, s: &RunSettings) -> Self {
         let base = s
             .agent_url()
             .and_then(|u| Url::parse(u).ok())
-            .unwrap_or_else(|| client.config().host.clone());
+            .unwrap_or_else(|| host.clone());
         Self {
             base,
             namespace: s.namespace.clone().unwrap_or_else(|| "polyaxon".into()),
@@ -287,6 +287,30 @@ mod tests {
             path: Some(format!("{U}/{path}")),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn agent_host_and_store_connection() {
+        let settings: RunSettings = serde_json::from_value(serde_json::json!({
+            "namespace": "ns", "agent": {"url": "https://agent.example/base"},
+            "artifacts_store": {"name": "store-1"}}))
+        .unwrap();
+        let host = Url::parse("https://api.example").unwrap();
+        let base = StreamBase::new(&host, "acme", "p", U, &settings);
+        let e = entries(&[art("f", "file", "outputs/a b.txt")], &base).unwrap();
+        assert_eq!(
+            e[0].url.as_str(),
+            format!(
+                "https://agent.example/base/streams/v1/ns/acme/p/runs/{U}/artifact?path=outputs%2Fa+b.txt&connection=store-1"
+            )
+        );
+        let plain = StreamBase::new(&host, "acme", "p", U, &RunSettings::default());
+        assert!(
+            plain
+                .url(&["artifact"], &[])
+                .as_str()
+                .starts_with("https://api.example/streams/v1/polyaxon/")
+        );
     }
 
     #[test]
