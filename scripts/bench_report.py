@@ -159,6 +159,8 @@ class Report:
             ("delete a version", "delete", "pxa", "official", "curl"),
             (f"pull one {big} MiB file", "pull-big", "pxa", "official", "curl"),
             (f"pull a directory of {files} files ({ds:.0f} MiB)", "pull-dataset", "pxa", "official", "curl"),
+            ("… same, curl column = `curl \\| tar -xz` (download and extract, as pxa)",
+             "pull-dataset", "pxa", "", "curl+tar"),
             (f"pull a version of 4 entries × {quad} MiB", "pull-quad", "pxa", "official", "curl"),
         ] + [
             (f"pull single entry {q} ({quad} MiB)", "pull-single", f"pxa {q}", "", f"curl {q}")
@@ -277,6 +279,9 @@ class Report:
             nums = "–" if ok is None else (
                 f"pxa {rate(nbytes, p)} vs curl {rate(nbytes, c)}: {c / p:.2f}× curl "
                 f"(pxa {fmt_t(p)}, curl {fmt_t(c)})")
+            ct = r.median(group, "curl+tar")
+            if ok is not None and ct:
+                nums += f"; `curl \\| tar -xz` {fmt_t(ct)}: pxa at {ct / p:.2f}× its throughput"
             out.append((f"pull throughput ≥ 0.9× curl: {label}", ok, nums,
                         "pxa (curl is faster on the same stream)"))
         out.append(self.quad_target(r))
@@ -360,6 +365,29 @@ class Report:
             self.w(f"| {title} (`{label}`) | " + " | ".join(mib(v) for v in vals) + " |")
         self.w()
 
+    def cpu_table(self) -> None:
+        """CPU time (user + system, mean of the timed runs) of each pull: on a 2-core machine
+        the client's CPU competes with the server's for the same cores."""
+        r = self.r
+        rows = [(t, g, p, o, c) for t, g, p, o, c in self.rows() if g.startswith("pull-")]
+        if not any(r.groups.get(g) for _, g, _, _, _ in rows):
+            return
+        self.w("## CPU time of pulls")
+        self.w()
+        self.w("User + system CPU seconds per run (mean), from hyperfine. The server runs on the "
+               "same cores, so a client's CPU time is taken from the server's.")
+        self.w()
+        self.w("| pull | pxa | official CLI | curl |")
+        self.w("|---|---|---|---|")
+        for title, group, p, o, c in rows:
+            vals = []
+            for name in (p, o, c):
+                res = r.get(group, name) if name else None
+                vals.append("–" if not res else f"{res['user'] + res['system']:.2f} s "
+                            f"({res['user']:.2f} user + {res['system']:.2f} sys)")
+            self.w(f"| {title} | " + " | ".join(vals) + " |")
+        self.w()
+
     def commands(self) -> None:
         r = self.r
         self.w("## Exact commands")
@@ -421,6 +449,7 @@ class Report:
         self.targets()
         self.table()
         self.rss_table()
+        self.cpu_table()
         self.method()
         self.commands()
         failed = sorted(set(self.r.error) - set(self.r.skip))
