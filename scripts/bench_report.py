@@ -392,8 +392,11 @@ class Report:
         r = self.r
         self.w("## Exact commands")
         self.w()
-        self.w("`$HOST` is the sandbox URL (a free loopback port), `$RUN` the seeded run's uuid; "
-               "commands run from the bench work folder (`out/`, `prep/` are relative to it).")
+        self.w("Run by `hyperfine -N` (no shell) from the bench work folder (`out/`, `prep/` are "
+               "relative to it) with the environment `HOME=<empty folder> POLYAXON_HOST=$HOST "
+               "POLYAXON_NO_OP=false NO_COLOR=1 COLUMNS=400`; `pxa` is the binary under test, "
+               "`polyaxon` the venv's official CLI. `$HOST` is the sandbox URL (a free loopback "
+               "port), `$RUN` the seeded run's uuid.")
         self.w()
         for group in ORDER:
             if group in r.skip:
@@ -419,21 +422,29 @@ class Report:
             self.w()
 
     def preps(self, group: str) -> None:
-        """The --prepare scripts of a group; scripts that differ only by their own name
-        (one version per tool) are shown once with that name as `$NAME`."""
+        """The scripts a group runs (`--prepare` ones and commands written as scripts).
+        Scripts that differ only by their own name (one version per tool) are shown once,
+        with that name as `$NAME`."""
+        refs = list(self.r.prepare.get(group, [])) + [c for _, c in self.r.cmds.get(group, [])]
         bodies: Dict[str, List[str]] = {}
-        for prep in sorted(set(x for x in self.r.prepare.get(group, []) if x.startswith("sh prep/"))):
-            path = os.path.join(self.work, prep.split(" ", 1)[1])
+        for ref in sorted(set(x for x in refs if x.startswith("sh prep/"))):
+            path = os.path.join(self.work, ref.split(" ", 1)[1])
             if not os.path.exists(path):
                 continue
             name = os.path.splitext(os.path.basename(path))[0]
             with open(path, encoding="utf-8") as f:
                 body = "\n".join(self.clean(x) for x in f.read().splitlines()[2:])
             bodies.setdefault(body.replace(name, "$NAME"), []).append(name)
+        short = [(b, n) for b, n in bodies.items() if "\n" not in b and len(n) == 1]
+        if short:
+            self.w("Scripts: " + "; ".join(f"`prep/{n[0]}.sh` = `{b}`" for b, n in short) + ".")
+            self.w()
         for body, names in bodies.items():
+            if (body, names) in short:
+                continue
             what = f"`prep/{names[0]}.sh`" if len(names) == 1 else (
                 "`prep/$NAME.sh` for NAME in " + ", ".join(f"`{n}`" for n in names))
-            self.w(f"Before every timed run, {what}:")
+            self.w(f"{what}:")
             self.w()
             self.w("```sh")
             self.w(body)
