@@ -203,15 +203,8 @@ pub struct DashboardArgs {
 /// `pxa pull`.
 #[derive(Debug, Args)]
 pub struct PullArgs {
-    /// The version as [OWNER/]PROJECT:VERSION, or a version name used with -p
-    #[arg(value_name = "TARGET")]
-    pub target: Option<String>,
-    /// Project as PROJECT or OWNER/PROJECT (owner defaults to `default`)
-    #[arg(short, long, value_name = "PROJECT")]
-    pub project: Option<String>,
-    /// Version name (also -ver, as in the official CLI)
-    #[arg(long = "version", visible_alias = "ver", value_name = "NAME")]
-    pub version: Option<String>,
+    #[command(flatten)]
+    pub which: VersionArgs,
     /// Pull every version of the project (all pages, past the server's 100 per page)
     #[arg(short = 'a', long)]
     pub all_versions: bool,

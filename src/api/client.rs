@@ -4,13 +4,14 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
 use super::error::{ApiError, TransportKind};
+pub use super::retry::{backoff, parse_retry_after, retry_after};
 use crate::output;
 
 /// The service header value we announce; ≥ 1.18.0 makes the server answer lineage-only `meta_info`.
@@ -176,6 +177,22 @@ impl Client {
     /// Sends a request and returns the 2xx response; anything else becomes an [`ApiError`].
     /// Idempotent requests are retried on transient failures.
     pub async fn send(&self, request: &ApiRequest) -> Result<Response, ApiError> {
+        let none = HeaderMap::new();
+        self.with_retries(request, || self.send_once(request, &none))
+            .await
+    }
+
+    /// Runs `once` until it succeeds, fails for good, or (idempotent requests only) the
+    /// attempts are used up; waits `Retry-After` or the backoff in between.
+    async fn with_retries<T, F, Fut>(
+        &self,
+        request: &ApiRequest,
+        mut once: F,
+    ) -> Result<T, ApiError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, (ApiError, Option<Duration>)>>,
+    {
         let attempts = if request.idempotent() {
             self.config.attempts.max(1)
         } else {
@@ -183,8 +200,8 @@ impl Client {
         };
         let mut attempt = 1;
         loop {
-            match self.send_once(request, &HeaderMap::new()).await {
-                Ok(response) => return Ok(response),
+            match once().await {
+                Ok(done) => return Ok(done),
                 Err((err, retry_after)) if attempt < attempts && err.is_transient() => {
                     let wait = retry_after.unwrap_or_else(|| backoff(attempt));
                     self.debug(format_args!(
@@ -247,7 +264,7 @@ impl Client {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = read_error_body(response).await;
+        let body = self.scrub(&read_error_body(response).await).into_bytes();
         Err((
             ApiError::from_response(
                 request.method.as_str(),
@@ -260,26 +277,38 @@ impl Client {
         ))
     }
 
-    /// Sends a request and decodes its JSON answer.
+    /// Sends a request and decodes its JSON answer. A body cut off or undecodable in transit
+    /// is retried like a failed send (the whole request again, for idempotent requests).
     pub async fn fetch<T: DeserializeOwned>(&self, request: &ApiRequest) -> Result<T, ApiError> {
-        let response = self.send(request).await?;
         let shown = redact(&request.url);
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(&request.method, &shown, &e))?;
+        let bytes = self
+            .with_retries(request, || async {
+                let response = self.send_once(request, &HeaderMap::new()).await?;
+                read_answer(response, &request.method, &shown).await
+            })
+            .await?;
         serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode {
             method: request.method.to_string(),
             url: shown,
-            detail: e.to_string(),
+            detail: self.scrub(e.to_string().as_bytes()),
         })
+    }
+
+    /// Server text as it may be shown: a server (or proxy) that echoes the Authorization
+    /// header back in an error must not make pxa print the token.
+    fn scrub(&self, text: &[u8]) -> String {
+        let text = String::from_utf8_lossy(text);
+        match &self.config.token {
+            Some(t) if !t.expose().is_empty() => text.replace(t.expose(), "***"),
+            _ => text.into_owned(),
+        }
     }
 
     /// Sends a request whose answer body is not needed.
     pub async fn execute(&self, request: &ApiRequest) -> Result<(), ApiError> {
         let response = self.send(request).await?;
         // Drain so the connection can be reused.
-        let _ = response.bytes().await;
+        let _ = read_answer(response, &request.method, "").await;
         Ok(())
     }
 
@@ -325,6 +354,40 @@ fn transport_error(method: &Method, url: &str, err: &reqwest::Error) -> ApiError
     }
 }
 
+/// The largest API answer pxa reads; a page of 100 versions is normally far below 1 MiB.
+pub const MAX_ANSWER: usize = 128 << 20;
+
+/// Reads a whole answer, refusing (not retried) one larger than [`MAX_ANSWER`], so a server
+/// that never stops sending cannot make pxa grow without bound.
+async fn read_answer(
+    mut response: Response,
+    method: &Method,
+    shown: &str,
+) -> Result<Vec<u8>, (ApiError, Option<Duration>)> {
+    let too_large = || ApiError::Decode {
+        method: method.to_string(),
+        url: shown.to_string(),
+        detail: format!("the answer is larger than {} MiB", MAX_ANSWER >> 20),
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER as u64)
+    {
+        return Err((too_large(), None));
+    }
+    let mut out = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if out.len() + chunk.len() > MAX_ANSWER => {
+                return Err((too_large(), None));
+            }
+            Ok(Some(chunk)) => out.extend_from_slice(&chunk),
+            Ok(None) => return Ok(out),
+            Err(e) => return Err((transport_error(method, shown, &e), None)),
+        }
+    }
+}
+
 async fn read_error_body(response: Response) -> Vec<u8> {
     const LIMIT: usize = 64 * 1024;
     let mut out = Vec::new();
@@ -337,39 +400,6 @@ async fn read_error_body(response: Response) -> Vec<u8> {
         }
     }
     out
-}
-
-/// `Retry-After` in seconds or as an HTTP date, capped at 60 s.
-pub fn retry_after(response: &Response) -> Option<Duration> {
-    if response.status() != StatusCode::TOO_MANY_REQUESTS
-        && response.status() != StatusCode::SERVICE_UNAVAILABLE
-    {
-        return None;
-    }
-    let value = response.headers().get(header::RETRY_AFTER)?.to_str().ok()?;
-    parse_retry_after(value, chrono::Utc::now())
-}
-
-pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
-    let cap = Duration::from_secs(60);
-    if let Ok(secs) = value.trim().parse::<u64>() {
-        return Some(Duration::from_secs(secs).min(cap));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(value.trim()).ok()?;
-    let delta = when.with_timezone(&chrono::Utc) - now;
-    Some(delta.to_std().unwrap_or(Duration::ZERO).min(cap))
-}
-
-/// Exponential backoff with jitter: ~200 ms, 400 ms, 800 ms … capped at 10 s.
-pub fn backoff(attempt: u32) -> Duration {
-    let base = 200u64.saturating_mul(1 << attempt.saturating_sub(1).min(10));
-    let capped = base.min(10_000);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u64)
-        .unwrap_or(0);
-    let jitter = nanos % (capped / 2 + 1);
-    Duration::from_millis(capped / 2 + jitter)
 }
 
 #[cfg(test)]
@@ -421,29 +451,5 @@ mod tests {
     fn redact_strips_credentials() {
         let url = Url::parse("http://user:pw@h/x").unwrap();
         assert_eq!(redact(&url), "http://h/x");
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .unwrap()
-            .with_timezone(&chrono::Utc);
-        assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
-        assert_eq!(
-            parse_retry_after("9999", now),
-            Some(Duration::from_secs(60))
-        );
-        assert_eq!(
-            parse_retry_after("Thu, 01 Jan 2026 00:00:05 GMT", now),
-            Some(Duration::from_secs(5))
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
-    }
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert!(backoff(1) <= Duration::from_millis(200));
-        assert!(backoff(3) >= Duration::from_millis(400));
-        assert!(backoff(30) <= Duration::from_secs(10));
     }
 }

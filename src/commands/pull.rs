@@ -10,7 +10,7 @@ use tokio::sync::Semaphore;
 
 use super::Context;
 use crate::api::{ListParams, Registry};
-use crate::cli::{PullArgs, VersionArgs};
+use crate::cli::PullArgs;
 use crate::exit::{CliError, Code};
 use crate::pull::download::Downloader;
 use crate::pull::progress::{Mode, Progress};
@@ -95,29 +95,25 @@ fn check_root(root: &std::path::Path) -> Result<(), CliError> {
 }
 
 fn select_one(args: &PullArgs, ctx: &Context) -> Result<(Registry, Vec<String>), CliError> {
-    if args.target.is_none() && args.version.is_none() {
+    if args.which.target.is_none() && args.which.version.is_none() {
         return Err(CliError::usage("no version to pull").with_hint(
             "pass --version NAME (or PROJECT:VERSION), or -a / -q QUERY / -l N for several",
         ));
     }
-    let target = VersionArgs {
-        target: args.target.clone(),
-        project: args.project.clone(),
-        version: args.version.clone(),
-    };
-    let (project, name) = ctx.version_target(&target)?;
+    let (project, name) = ctx.version_target(&args.which)?;
     Ok((ctx.registry(project), vec![name]))
 }
 
 async fn select_many(args: &PullArgs, ctx: &Context) -> Result<(Registry, Vec<String>)> {
-    if args.version.is_some() || (args.target.is_some() && args.project.is_some()) {
+    let which = &args.which;
+    if which.version.is_some() || (which.target.is_some() && which.project.is_some()) {
         return Err(
             CliError::usage("a version name cannot be combined with -a/-q/-l/--offset")
                 .with_hint("pull one version with --version, or several with -a, -q, -l, --offset")
                 .into(),
         );
     }
-    let project = ctx.project(args.target.as_deref().or(args.project.as_deref()))?;
+    let project = ctx.project(which.target.as_deref().or(which.project.as_deref()))?;
     let registry = ctx.registry(project);
     let params = ListParams {
         offset: args.offset.unwrap_or(0),

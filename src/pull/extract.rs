@@ -4,7 +4,7 @@
 //! target leaves the folder, and writing through a link. Device files and fifos are skipped.
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read};
 use std::path::{Component, Path, PathBuf};
 
 use flate2::read::GzDecoder;
@@ -189,23 +189,8 @@ fn prepare_parent(into: &Path, rel: &Path, shown: &str) -> Result<(), ExtractErr
 }
 
 fn write_hashed<R: Read>(reader: &mut R, dest: &Path) -> io::Result<(u64, String)> {
-    let mut out = BufWriter::with_capacity(256 * 1024, File::create(dest)?);
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut total = 0u64;
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        out.write_all(&buf[..n])?;
-        total += n as u64;
-    }
-    out.flush()?;
-    Ok((total, hex::encode(hasher.finalize())))
+    let out = BufWriter::with_capacity(256 * 1024, File::create(dest)?);
+    super::verify::copy_hashed(reader, out)
 }
 
 #[cfg(unix)]

@@ -58,14 +58,10 @@ impl Staging {
         let dir = kind_dir.join(format!(".{version}.pxa-partial"));
         let old = kind_dir.join(format!(".{version}.pxa-old"));
         let lock_path = kind_dir.join(format!(".{version}.pxa-lock"));
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)?;
-        if lock.try_lock().is_err() {
-            return Err(Busy(dest.display().to_string()).into());
-        }
+        let lock = acquire(&lock_path).map_err(|e| match e {
+            Some(e) => anyhow::Error::from(e),
+            None => Busy(dest.display().to_string()).into(),
+        })?;
         if old.exists() {
             if dest.exists() {
                 fs::remove_dir_all(&old)?;
@@ -165,6 +161,40 @@ impl Staging {
         let _ = fs::remove_file(&self.lock_path);
         Ok(self.dest)
     }
+}
+
+/// Opens and locks the lock file; `Err(None)` when another pull holds it. A pull that finished
+/// removes the file while holding the lock, so after locking we check the path still names the
+/// file we locked, and start over if it does not (else two pulls could hold two different files).
+fn acquire(path: &Path) -> Result<File, Option<io::Error>> {
+    loop {
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(Some)?;
+        if lock.try_lock().is_err() {
+            return Err(None);
+        }
+        if same_file(&lock, path) {
+            return Ok(lock);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
 }
 
 fn load_journal(dir: &Path) -> HashMap<String, Vec<FileRecord>> {

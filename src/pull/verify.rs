@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -49,7 +49,12 @@ pub struct Manifest {
 }
 
 /// Hashes any reader, returning (bytes read, hex sha256).
-pub fn hash_reader<R: Read>(mut reader: R) -> io::Result<(u64, String)> {
+pub fn hash_reader<R: Read>(reader: R) -> io::Result<(u64, String)> {
+    copy_hashed(reader, io::sink())
+}
+
+/// Copies `reader` into `out` while hashing it; returns (bytes copied, hex sha256).
+pub fn copy_hashed<R: Read, W: Write>(mut reader: R, mut out: W) -> io::Result<(u64, String)> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     let mut total = 0u64;
@@ -61,8 +66,10 @@ pub fn hash_reader<R: Read>(mut reader: R) -> io::Result<(u64, String)> {
             Err(e) => return Err(e),
         };
         hasher.update(&buf[..n]);
+        out.write_all(&buf[..n])?;
         total += n as u64;
     }
+    out.flush()?;
     Ok((total, hex::encode(hasher.finalize())))
 }
 

@@ -1,0 +1,279 @@
+//! A raw std TcpListener server for the fault suites: per request it can reset the connection
+//! before any header, cut a body at any byte, trickle it slowly, or answer any status and
+//! headers. Every request is logged so tests can bound how many were sent.
+#![allow(dead_code)]
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::common::{self, pxa_isolated};
+use super::pull_fake::UUID;
+
+/// A request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub headers: HashMap<String, String>,
+}
+
+/// An answer.
+#[derive(Debug, Clone, Default)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Close the connection after this many body bytes (Content-Length stays the full size).
+    pub cut_at: Option<usize>,
+    /// Send the body `n` bytes at a time with a pause between chunks.
+    pub trickle: Option<(usize, Duration)>,
+    /// No Content-Length: the body is sent again and again until the client goes away.
+    pub endless: bool,
+}
+
+/// What to do with a request.
+#[derive(Debug, Clone)]
+pub enum Act {
+    /// Close the socket with the request unread: the client sees a reset before any header.
+    Reset,
+    Send(Resp),
+}
+
+pub fn ok(body: impl Into<Vec<u8>>) -> Act {
+    status(200, body)
+}
+
+pub fn status(code: u16, body: impl Into<Vec<u8>>) -> Act {
+    Act::Send(Resp {
+        status: code,
+        body: body.into(),
+        ..Default::default()
+    })
+}
+
+pub fn with_header(act: Act, name: &str, value: &str) -> Act {
+    match act {
+        Act::Send(mut r) => {
+            r.headers.push((name.to_string(), value.to_string()));
+            Act::Send(r)
+        }
+        other => other,
+    }
+}
+
+/// `body` cut after `fraction` of its bytes.
+pub fn cut(body: &[u8], fraction: f64) -> Act {
+    Act::Send(Resp {
+        status: 200,
+        body: body.to_vec(),
+        cut_at: Some((body.len() as f64 * fraction) as usize),
+        ..Default::default()
+    })
+}
+
+pub fn trickle(body: &[u8], chunk: usize, pause: Duration) -> Act {
+    Act::Send(Resp {
+        status: 200,
+        body: body.to_vec(),
+        trickle: Some((chunk, pause)),
+        ..Default::default()
+    })
+}
+
+pub type Handler = dyn Fn(&Req, usize) -> Act + Send + Sync;
+
+pub struct Server {
+    pub url: String,
+    pub log: Arc<Mutex<Vec<Req>>>,
+}
+
+impl Server {
+    /// `handler(req, nth)`: nth counts the requests to the same path and query so far.
+    pub fn start(handler: impl Fn(&Req, usize) -> Act + Send + Sync + 'static) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let log: Arc<Mutex<Vec<Req>>> = Arc::default();
+        let handler: Arc<Handler> = Arc::new(handler);
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (log, handler) = (log2.clone(), handler.clone());
+                std::thread::spawn(move || serve(stream, &log, &*handler));
+            }
+        });
+        Self { url, log }
+    }
+
+    /// How many requests had a path ending with `suffix`.
+    pub fn count(&self, suffix: &str) -> usize {
+        let log = self.log.lock().unwrap();
+        log.iter().filter(|r| r.path.ends_with(suffix)).count()
+    }
+
+    pub fn total(&self) -> usize {
+        self.log.lock().unwrap().len()
+    }
+}
+
+/// Peeks until the request head is in the socket buffer; returns it and its length.
+fn peek_head(stream: &TcpStream) -> Option<(String, usize)> {
+    let mut buf = vec![0u8; 64 * 1024];
+    for _ in 0..1000 {
+        let n = stream.peek(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        if let Some(end) = buf[..n].windows(4).position(|w| w == b"\r\n\r\n") {
+            return Some((String::from_utf8_lossy(&buf[..end]).into_owned(), end + 4));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    None
+}
+
+fn parse(head: &str) -> Req {
+    let mut lines = head.lines();
+    let first = lines.next().unwrap_or("");
+    let mut parts = first.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let target = parts.next().unwrap_or("/");
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Req {
+        method,
+        path: path.to_string(),
+        query: query.to_string(),
+        headers,
+    }
+}
+
+fn serve(mut stream: TcpStream, log: &Mutex<Vec<Req>>, handler: &Handler) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let Some((head, len)) = peek_head(&stream) else {
+        return;
+    };
+    let req = parse(&head);
+    let nth = {
+        let mut log = log.lock().unwrap();
+        log.push(req.clone());
+        let same = |r: &&Req| r.path == req.path && r.query == req.query;
+        log.iter().filter(same).count()
+    };
+    let resp = match handler(&req, nth) {
+        // Unread data in the receive buffer makes the close a TCP reset.
+        Act::Reset => return drop(stream),
+        Act::Send(r) => r,
+    };
+    let body_len: usize = req
+        .headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut sink = vec![0u8; len + body_len];
+    if stream.read_exact(&mut sink).is_err() {
+        return;
+    }
+    let _ = write_response(&mut stream, &resp);
+}
+
+fn write_response(out: &mut TcpStream, r: &Resp) -> std::io::Result<()> {
+    let mut head = format!("HTTP/1.1 {} X\r\nConnection: close\r\n", r.status);
+    if !r.endless {
+        head.push_str(&format!("Content-Length: {}\r\n", r.body.len()));
+    }
+    for (k, v) in &r.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    out.write_all(head.as_bytes())?;
+    if r.endless {
+        loop {
+            out.write_all(&r.body)?;
+        }
+    }
+    let send = &r.body[..r.cut_at.unwrap_or(r.body.len()).min(r.body.len())];
+    match r.trickle {
+        Some((n, pause)) => {
+            for chunk in send.chunks(n.max(1)) {
+                out.write_all(chunk)?;
+                out.flush()?;
+                std::thread::sleep(pause);
+            }
+        }
+        None => out.write_all(send)?,
+    }
+    out.flush()
+}
+
+/// A version detail answer without lineage (for `get`; pulls use `pull_fake::version_json`).
+pub fn detail(name: &str) -> Value {
+    json!({"uuid": format!("{name}-uuid"), "name": name, "description": null, "tags": ["t"],
+        "created_at": "2026-11-27T14:29:39.759063Z", "updated_at": "2026-11-27T14:29:40Z",
+        "stage": "testing", "kind": "artifact", "owner": "default", "project": "demo",
+        "meta_info": {}})
+}
+
+/// The run detail the pull asks for before it downloads lineage.
+pub fn run_detail() -> Act {
+    ok(json!({"uuid": UUID, "settings": {"namespace": "polyaxon"}}).to_string())
+}
+
+pub const RUN_PATH: &str = "/api/v1/default/demo/runs/6de0b57635c842abb378fb1379d4dfec";
+pub const VERSION_PATH: &str = "/api/v1/default/demo/versions/artifact/v1";
+pub const LIST_PATH: &str = "/api/v1/default/demo/versions/artifact";
+
+/// Acts played in order for the requests a test cares about; then the default answer.
+#[derive(Clone, Default)]
+pub struct Script(Arc<Mutex<VecDeque<Act>>>);
+
+impl Script {
+    pub fn set(&self, acts: Vec<Act>) {
+        *self.0.lock().unwrap() = acts.into();
+    }
+    pub fn next(&self) -> Option<Act> {
+        self.0.lock().unwrap().pop_front()
+    }
+}
+
+/// Runs `pxa ARGS` with an isolated HOME, bounded at 60 s; (code, stdout, stderr).
+pub fn pxa(args: &[&str]) -> (i32, String, String) {
+    let home = tempfile::tempdir().unwrap();
+    common::run(
+        pxa_isolated(home.path())
+            .args(args)
+            .timeout(Duration::from_secs(60)),
+    )
+}
+
+/// `pxa pull -p demo --version v1 --path ROOT --host URL --progress plain EXTRA…`.
+pub fn pull(url: &str, root: &Path, extra: &[&str]) -> (i32, String, String) {
+    let root = root.to_str().unwrap();
+    let mut args = vec!["pull", "-p", "demo", "--version", "v1", "--host", url];
+    args.extend(["--path", root, "--progress", "plain"]);
+    args.extend(extra);
+    pxa(&args)
+}
+
+/// No file or folder of the version's staging may be visible inside the final folder.
+pub fn assert_no_partial(dest: &Path) {
+    let mut names = Vec::new();
+    if dest.exists() {
+        pxa::pull::verify::walk(dest, "", &mut |p| names.push(p.to_string())).unwrap();
+    }
+    for n in names {
+        assert!(
+            !n.contains(".pxa-partial") && !n.contains(".part") && !n.starts_with(".pxa/"),
+            "staging file at a final path: {n}"
+        );
+    }
+}
