@@ -65,19 +65,47 @@ fn write_part(part: &Path, offset: u64, mut reader: ChannelReader) -> io::Result
         File::create(part)?
     };
     let mut out = BufWriter::with_capacity(1 << 20, file);
-    let mut total = offset;
-    while let Some(chunk) = reader.next_chunk() {
-        hasher.update(&chunk);
-        out.write_all(&chunk)?;
-        total += chunk.len() as u64;
-    }
-    out.flush()?;
+    // Hash on a second thread while this one writes: the wall time is the slower of the two,
+    // not their sum (chunks are reference-counted, so handing one over copies nothing).
+    let (to_hasher, chunks) = std::sync::mpsc::sync_channel::<Bytes>(64);
+    let (total, hasher) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(move || {
+            for chunk in chunks {
+                hasher.update(&chunk);
+            }
+            hasher
+        });
+        let written = copy_chunks(&mut reader, &mut out, &to_hasher, offset);
+        drop(to_hasher);
+        let hasher = hashing
+            .join()
+            .map_err(|_| io::Error::other("the hashing thread failed"));
+        Ok::<_, io::Error>((written?, hasher?))
+    })?;
     Ok(FileRecord {
         path: String::new(),
         size: total,
         sha256: hex::encode(hasher.finalize()),
         link: None,
     })
+}
+
+/// Writes every chunk to `out` and hands it to the hasher; returns the total size.
+fn copy_chunks(
+    reader: &mut ChannelReader,
+    out: &mut BufWriter<File>,
+    to_hasher: &std::sync::mpsc::SyncSender<Bytes>,
+    mut total: u64,
+) -> io::Result<u64> {
+    while let Some(chunk) = reader.next_chunk() {
+        to_hasher
+            .send(chunk.clone())
+            .map_err(|_| io::Error::other("the hashing thread stopped"))?;
+        out.write_all(&chunk)?;
+        total += chunk.len() as u64;
+    }
+    out.flush()?;
+    Ok(total)
 }
 
 fn hash_into<R: Read>(reader: &mut R, hasher: &mut Sha256) -> io::Result<u64> {
