@@ -4,7 +4,7 @@
 //! target leaves the folder, and writing through a link. Device files and fifos are skipped.
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Read};
+use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 use flate2::read::GzDecoder;
@@ -188,9 +188,10 @@ fn prepare_parent(into: &Path, rel: &Path, shown: &str) -> Result<(), ExtractErr
     Ok(())
 }
 
+/// Writes one archive member; the copy loop's own buffer makes a second one useless (most
+/// members are small, and a large buffer per file costs more than the copy).
 fn write_hashed<R: Read>(reader: &mut R, dest: &Path) -> io::Result<(u64, String)> {
-    let out = BufWriter::with_capacity(256 * 1024, File::create(dest)?);
-    super::verify::copy_hashed(reader, out)
+    super::verify::copy_hashed(reader, File::create(dest)?)
 }
 
 #[cfg(unix)]

@@ -67,7 +67,7 @@ fn write_part(part: &Path, offset: u64, mut reader: ChannelReader) -> io::Result
     let mut out = BufWriter::with_capacity(1 << 20, file);
     // Hash on a second thread while this one writes: the wall time is the slower of the two,
     // not their sum (chunks are reference-counted, so handing one over copies nothing).
-    let (to_hasher, chunks) = std::sync::mpsc::sync_channel::<Bytes>(64);
+    let (to_hasher, chunks) = std::sync::mpsc::sync_channel::<Bytes>(4);
     let (total, hasher) = std::thread::scope(|scope| {
         let hashing = scope.spawn(move || {
             for chunk in chunks {

@@ -56,7 +56,7 @@ pub fn hash_reader<R: Read>(reader: R) -> io::Result<(u64, String)> {
 /// Copies `reader` into `out` while hashing it; returns (bytes copied, hex sha256).
 pub fn copy_hashed<R: Read, W: Write>(mut reader: R, mut out: W) -> io::Result<(u64, String)> {
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
+    let mut buf = [0u8; 64 * 1024];
     let mut total = 0u64;
     loop {
         let n = match reader.read(&mut buf) {
