@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""scripts/bench_seed.py — seed a fresh Polyaxon CE sandbox with the benchmark profile used
+by scripts/bench, and write a shell-sourceable file describing it.
+
+    .venv/bin/python scripts/bench_seed.py --host H --data DIR --out FILE \\
+        [--big-mib 256] [--huge-mib 1024] [--files 2000] [--quad-mib 64] [--versions 120]
+
+Projects (owner `default`):
+
+* `pxa-bench`: one run `bench` whose files are written straight into the artifact store,
+  with lineage entries
+    - `big`     (file) outputs/big.bin, --big-mib MiB of random bytes
+    - `huge`    (file) outputs/huge.bin, --huge-mib MiB (peak-RSS check at a second size)
+    - `dataset` (dir)  outputs/dataset/, --files small files of 1-64 KiB, nested 0-3 deep
+    - `q1`..`q4` (file) outputs/quad/part-N.bin, --quad-mib MiB each
+  and the versions `big`, `huge`, `dataset` (one entry each), `quad` (the four `q*`
+  entries) and `q1`..`q4` (one entry each, for the "slowest single entry" comparison).
+* `pxa-bench-ls`: --versions artifact versions `v000`... with descriptions, tags and
+  content (no run), so that listing them all takes two pages of the server's 100 cap.
+* `pxa-bench-write`: empty; scripts/bench creates and deletes versions there.
+
+The output file (KEY='value' lines) gives the host, projects, run uuid, the streams URLs
+of every entry (exactly as `pxa pull` requests them) and the sizes.
+
+The HTTP helper, the run-file writer and the retry rules come from scripts/seed.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import random
+import shlex
+import sys
+import time
+import urllib.parse
+from typing import Dict, List
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from seed import Api, RunFiles, SeedError, log  # noqa: E402  (scripts/seed.py)
+
+OWNER = "default"
+PROJECT = "pxa-bench"
+LS_PROJECT = "pxa-bench-ls"
+WRITE_PROJECT = "pxa-bench-write"
+MIB = 1024 * 1024
+QUAD = ["q1", "q2", "q3", "q4"]
+
+
+def versions_path(project: str, name: str = "") -> str:
+    p = f"/api/v1/{OWNER}/{project}/versions/artifact"
+    return f"{p}/{name}" if name else p
+
+
+def create_project(api: Api, name: str) -> None:
+    try:
+        api.post(f"/api/v1/{OWNER}/projects/create", {"name": name}, exists_ok=True)
+    except SeedError as e:
+        hint = " (the sandbox is not fresh: restart it)" if "already exists" in str(e) else ""
+        raise SeedError(f"creating project {name} failed{hint}: {e}") from e
+
+
+def random_chunks(total: int):
+    def gen():
+        remaining = total
+        while remaining > 0:
+            n = min(remaining, MIB)
+            remaining -= n
+            yield os.urandom(n)
+
+    return gen
+
+
+def write_files(files: RunFiles, args: argparse.Namespace) -> Dict[str, Dict]:
+    """Writes the run's files; returns the lineage entries by name."""
+    files.write_chunks("outputs/big.bin", random_chunks(args.big_mib * MIB))
+    files.write_chunks("outputs/huge.bin", random_chunks(args.huge_mib * MIB))
+    rng = random.Random(20261127)
+    for i in range(args.files):
+        parts = [f"a{i % 4}", f"b{(i // 4) % 5}", f"c{(i // 20) % 5}"][: i % 4]
+        rel = "/".join(["outputs/dataset", *parts, f"f{i:05d}.bin"])
+        files.write(rel, rng.randbytes(rng.randint(1024, 64 * 1024)))
+    for n, name in enumerate(QUAD, start=1):
+        files.write_chunks(f"outputs/quad/part-{n}.bin", random_chunks(args.quad_mib * MIB))
+
+    entries = {
+        "big": {"kind": "file", "rel": "outputs/big.bin"},
+        "huge": {"kind": "file", "rel": "outputs/huge.bin"},
+        "dataset": {"kind": "dir", "rel": "outputs/dataset"},
+    }
+    for n, name in enumerate(QUAD, start=1):
+        entries[name] = {"kind": "file", "rel": f"outputs/quad/part-{n}.bin"}
+    return entries
+
+
+def stream_url(host: str, uuid: str, entry: Dict) -> str:
+    """The URL `pxa pull` (and the official client) requests for an entry (contract §5.2)."""
+    endpoint = "artifacts" if entry["kind"] == "dir" else "artifact"
+    query = urllib.parse.urlencode({"path": entry["rel"]}, quote_via=urllib.parse.quote)
+    return f"{host}/streams/v1/polyaxon/{OWNER}/{PROJECT}/runs/{uuid}/{endpoint}?{query}"
+
+
+def seed_ls_versions(api: Api, count: int) -> None:
+    def one(i: int) -> None:
+        body = {
+            "name": f"v{i:03d}",
+            "kind": "artifact",
+            "description": f"Benchmark listing version {i}",
+            "tags": ["bench", "even" if i % 2 == 0 else "odd", f"group-{i % 5}"],
+            "content": json.dumps({"index": i, "lr": round(0.001 * (i + 1), 6)}),
+        }
+        api.post(versions_path(LS_PROJECT), body, exists_ok=True)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        for fut in [pool.submit(one, i) for i in range(count)]:
+            fut.result()
+
+
+def verify(api: Api, args: argparse.Namespace, links: Dict[str, List[str]]) -> None:
+    page = api.get_json(versions_path(LS_PROJECT) + "/names", params={"limit": 1000})
+    if page.get("count") != args.versions:
+        raise SeedError(f"{LS_PROJECT} holds {page.get('count')} versions, expected {args.versions}")
+    for name, artifacts in links.items():
+        v = api.get_json(versions_path(PROJECT, name))
+        got = sorted(e["name"] for e in v.get("meta_info", {}).get("lineage", []))
+        if got != sorted(artifacts):
+            raise SeedError(f"version {name} is linked to {got}, expected {sorted(artifacts)}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--host", default=os.environ.get("PXA_E2E_HOST"))
+    ap.add_argument("--data", default=os.environ.get("PXA_E2E_DATA"))
+    ap.add_argument("--out", required=True, help="KEY='value' file to write")
+    ap.add_argument("--big-mib", type=int, default=256)
+    ap.add_argument("--huge-mib", type=int, default=1024)
+    ap.add_argument("--files", type=int, default=2000)
+    ap.add_argument("--quad-mib", type=int, default=64)
+    ap.add_argument("--versions", type=int, default=120)
+    args = ap.parse_args()
+    if not args.host or not args.data:
+        ap.error("--host and --data are required (or source the sandbox env file)")
+    if min(args.big_mib, args.huge_mib, args.files, args.quad_mib, args.versions) < 1:
+        ap.error("sizes and counts must be >= 1")
+
+    t0 = time.monotonic()
+    host = args.host.rstrip("/")
+    api = Api(host)
+    for name in (PROJECT, LS_PROJECT, WRITE_PROJECT):
+        create_project(api, name)
+    run = api.post(f"/api/v1/{OWNER}/{PROJECT}/runs",
+                   {"name": "bench", "is_managed": False}).json()
+    uuid = run["uuid"]
+
+    files = RunFiles(args.data, uuid)
+    entries = write_files(files, args)
+    total = sum(f["size"] for f in files.files.values())
+    log(f"wrote {len(files.files)} files ({total / MIB:.0f} MiB) into {files.root}")
+
+    lineage = [
+        {"name": name, "kind": e["kind"], "path": f"{uuid}/{e['rel']}", "summary": {},
+         "is_input": False}
+        for name, e in entries.items()
+    ]
+    api.post(f"/api/v1/{OWNER}/{PROJECT}/runs/{uuid}/lineage/artifacts", lineage)
+
+    links = {"big": ["big"], "huge": ["huge"], "dataset": ["dataset"], "quad": QUAD}
+    links.update({name: [name] for name in QUAD})
+    for name, artifacts in links.items():
+        api.post(versions_path(PROJECT),
+                 {"name": name, "kind": "artifact", "description": f"bench {name}",
+                  "run": uuid, "artifacts": artifacts}, exists_ok=True)
+    seed_ls_versions(api, args.versions)
+    verify(api, args, links)
+
+    dataset_bytes = sum(f["size"] for rel, f in files.files.items()
+                        if rel.startswith("outputs/dataset/"))
+    values = {
+        "BENCH_HOST": host,
+        "BENCH_OWNER": OWNER,
+        "BENCH_PROJECT": PROJECT,
+        "BENCH_LS_PROJECT": LS_PROJECT,
+        "BENCH_WRITE_PROJECT": WRITE_PROJECT,
+        "BENCH_RUN": uuid,
+        "BENCH_LS_VERSIONS": args.versions,
+        "BENCH_BIG_BYTES": args.big_mib * MIB,
+        "BENCH_HUGE_BYTES": args.huge_mib * MIB,
+        "BENCH_QUAD_BYTES": args.quad_mib * MIB,
+        "BENCH_DATASET_FILES": args.files,
+        "BENCH_DATASET_BYTES": dataset_bytes,
+    }
+    for name, e in entries.items():
+        values[f"URL_{name.upper()}"] = stream_url(host, uuid, e)
+    tmp = args.out + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("# Written by scripts/bench_seed.py\n")
+        for key, value in values.items():
+            f.write(f"{key}={shlex.quote(str(value))}\n")
+    os.replace(tmp, args.out)
+    log(f"bench profile seeded in {time.monotonic() - t0:.1f}s; wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except SeedError as e:
+        print(f"[bench_seed] FAILED: {e}", file=sys.stderr)
+        sys.exit(1)
