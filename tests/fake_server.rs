@@ -5,7 +5,7 @@ mod common;
 
 use std::io::Write;
 
-use common::{pxa_isolated, run};
+use common::{pxa_async, pxa_isolated, run};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -38,24 +38,12 @@ fn answer(status: u16, content_type: &str, body: &str) -> (i32, String, String) 
             )
             .mount(&server)
             .await;
-        let home = tempfile::tempdir().unwrap();
-        let server_uri = server.uri();
-        let home_path = home.path().to_path_buf();
-        let out = tokio::task::spawn_blocking(move || {
-            run(pxa_isolated(&home_path).args([
-                "get",
-                "-p",
-                "demo",
-                "--version",
-                "v1",
-                "--host",
-                &server_uri,
-            ]))
-        })
+        let uri = server.uri();
+        pxa_async(
+            &["get", "-p", "demo", "--version", "v1", "--host", &uri],
+            &[],
+        )
         .await
-        .unwrap();
-        drop(server);
-        out
     })
 }
 
@@ -153,22 +141,18 @@ fn server_errors_on_reads_are_retried_then_succeed() {
             .mount(&server)
             .await;
         let uri = server.uri();
-        let (code, out, err) = tokio::task::spawn_blocking(move || {
-            let home = tempfile::tempdir().unwrap();
-            run(pxa_isolated(home.path()).args([
-                "get",
-                "-p",
-                "demo",
-                "--version",
-                "v1",
-                "-o",
-                "name",
-                "--host",
-                &uri,
-            ]))
-        })
-        .await
-        .unwrap();
+        let args = [
+            "get",
+            "-p",
+            "demo",
+            "--version",
+            "v1",
+            "-o",
+            "name",
+            "--host",
+            &uri,
+        ];
+        let (code, out, err) = pxa_async(&args, &[]).await;
         assert_eq!(code, 0, "{err}");
         assert_eq!(out, "v1\n");
         assert_eq!(server.received_requests().await.unwrap().len(), 3);
@@ -185,12 +169,11 @@ fn persistent_server_errors_stop_after_three_attempts() {
             .mount(&server)
             .await;
         let uri = server.uri();
-        let (code, _, err) = tokio::task::spawn_blocking(move || {
-            let home = tempfile::tempdir().unwrap();
-            get_v1_blocking(&uri, home.path())
-        })
-        .await
-        .unwrap();
+        let (code, _, err) = pxa_async(
+            &["get", "-p", "demo", "--version", "v1", "--host", &uri],
+            &[],
+        )
+        .await;
         assert_eq!(code, 1, "{err}");
         assert!(err.contains("500 Internal Server Error"), "{err}");
         assert_eq!(server.received_requests().await.unwrap().len(), 3);
@@ -217,14 +200,11 @@ fn headers_token_service_and_user_agent_are_sent_and_token_never_printed() {
             .mount(&server)
             .await;
         let uri = server.uri();
-        let (code, out, err) = tokio::task::spawn_blocking(move || {
-            let home = tempfile::tempdir().unwrap();
-            run(pxa_isolated(home.path())
-                .env("POLYAXON_AUTH_TOKEN", "tok-SECRET-123")
-                .args(["-v", "get", "-p", "demo", "--version", "v1", "--host", &uri]))
-        })
-        .await
-        .unwrap();
+        let (code, out, err) = pxa_async(
+            &["-v", "get", "-p", "demo", "--version", "v1", "--host", &uri],
+            &[("POLYAXON_AUTH_TOKEN", "tok-SECRET-123")],
+        )
+        .await;
         // 404 with the body proves the header matchers matched (else wiremock answers 404 empty).
         assert_eq!(code, 3, "{err}");
         assert!(err.contains("nope"), "{err}");
@@ -272,12 +252,8 @@ fn gzip_lists_are_decoded_and_pages_followed() {
             .mount(&server)
             .await;
         let uri = server.uri();
-        let (code, out, err) = tokio::task::spawn_blocking(move || {
-            let home = tempfile::tempdir().unwrap();
-            run(pxa_isolated(home.path()).args(["ls", "-p", "demo", "--all", "-o", "name", "--host", &uri]))
-        })
-        .await
-        .unwrap();
+        let (code, out, err) =
+            pxa_async(&["ls", "-p", "demo", "--all", "-o", "name", "--host", &uri], &[]).await;
         assert_eq!(code, 0, "{err}");
         let names: Vec<&str> = out.lines().collect();
         assert_eq!(names.len(), 130);
@@ -307,29 +283,14 @@ fn jq_filters_output_and_a_bad_expression_sends_nothing() {
             .mount(&server)
             .await;
         let uri = server.uri();
-        let uri2 = uri.clone();
-        let (code, out, err) = tokio::task::spawn_blocking(move || {
-            let home = tempfile::tempdir().unwrap();
-            run(pxa_isolated(home.path()).args([
-                "get",
-                "demo:v1",
-                "--jq",
-                ".tags[0], .name, .meta_info",
-                "--host",
-                &uri,
-            ]))
-        })
-        .await
-        .unwrap();
+        let jq = ".tags[0], .name, .meta_info";
+        let (code, out, err) =
+            pxa_async(&["get", "demo:v1", "--jq", jq, "--host", &uri], &[]).await;
         assert_eq!(code, 0, "{err}");
         assert_eq!(out, "a\nv1\n{}\n");
         assert_eq!(server.received_requests().await.unwrap().len(), 1);
-        let (code, out, err) = tokio::task::spawn_blocking(move || {
-            let home = tempfile::tempdir().unwrap();
-            run(pxa_isolated(home.path()).args(["get", "demo:v1", "--jq", ".[", "--host", &uri2]))
-        })
-        .await
-        .unwrap();
+        let (code, out, err) =
+            pxa_async(&["get", "demo:v1", "--jq", ".[", "--host", &uri], &[]).await;
         assert_eq!(code, 2, "{err}");
         assert!(out.is_empty());
         assert!(err.contains("invalid --jq expression"), "{err}");

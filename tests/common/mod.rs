@@ -155,6 +155,24 @@ pub fn pxa_isolated(home: &Path) -> Command {
     cmd
 }
 
+/// `pxa ARGS` with a fresh HOME and `env`, on a blocking thread so that an in-process fake
+/// server (wiremock, on the caller's runtime) keeps answering meanwhile.
+pub async fn pxa_async(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let home = tempfile::tempdir().unwrap();
+        let mut cmd = pxa_isolated(home.path());
+        cmd.envs(env);
+        run(cmd.args(args))
+    })
+    .await
+    .unwrap()
+}
+
 /// Runs and returns (exit code, stdout, stderr).
 pub fn run(cmd: &mut Command) -> (i32, String, String) {
     let out = cmd.output().unwrap();
