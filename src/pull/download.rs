@@ -134,7 +134,7 @@ impl Downloader {
             }
         };
         self.progress.begin(label, declared);
-        let (tx, rx) = mpsc::channel::<Bytes>(4);
+        let (tx, rx) = mpsc::channel::<Vec<Bytes>>(BATCHES_IN_FLIGHT);
         let writer = tokio::task::spawn_blocking(move || sink.run(ChannelReader::new(rx)));
         let streamed = self.stream(label, response, declared, tx).await;
         let written = writer
@@ -150,25 +150,33 @@ impl Downloader {
         label: &str,
         response: reqwest::Response,
         declared: Option<u64>,
-        tx: mpsc::Sender<Bytes>,
+        tx: mpsc::Sender<Vec<Bytes>>,
     ) -> Result<(), Failure> {
         let mut body = response.bytes_stream();
         let mut received = 0u64;
-        loop {
+        let mut batch = Batch::default();
+        let ended = loop {
             match timeout(self.stall, body.next()).await {
-                Err(_) => return Err(self.stalled("receiving the body")),
-                Ok(None) => break,
-                Ok(Some(Err(e))) => return Err(cut_or_broken(received, declared, &e.to_string())),
+                Err(_) => break Err(self.stalled("receiving the body")),
+                Ok(None) => break Ok(()),
+                Ok(Some(Err(e))) => break Err(cut_or_broken(received, declared, &e.to_string())),
                 Ok(Some(Ok(chunk))) => {
                     received += chunk.len() as u64;
                     self.progress.advance(label, chunk.len() as u64);
-                    if tx.send(chunk).await.is_err() {
-                        // The writer stopped early; its own result says why.
+                    // A closed channel: the writer stopped early; its own result says why.
+                    if let Some(full) = batch.push(chunk)
+                        && tx.send(full).await.is_err()
+                    {
                         return Ok(());
                     }
                 }
             }
+        };
+        // What arrived before a cut or a stall is kept too: a retry continues after it.
+        if !batch.chunks.is_empty() && tx.send(batch.chunks).await.is_err() {
+            return Ok(());
         }
+        ended?;
         match declared {
             Some(len) if received < len => Err(cut_or_broken(received, declared, "body ended")),
             Some(len) if received > len => Err(Failure::new(
@@ -189,6 +197,32 @@ impl Downloader {
                 self.stall.as_secs_f64()
             ),
         )
+    }
+}
+
+/// Chunks are handed to the writer in batches of at least this many bytes: one wake-up of
+/// the writer (and of its hasher) per batch instead of one per socket read.
+const BATCH_BYTES: usize = 512 * 1024;
+/// Batches queued for the writer; with the one being written and the one being filled, a
+/// download holds at most about 2 MiB in memory.
+const BATCHES_IN_FLIGHT: usize = 2;
+
+/// The chunks gathered since the last hand-off to the writer.
+#[derive(Default)]
+struct Batch {
+    chunks: Vec<Bytes>,
+    bytes: usize,
+}
+
+impl Batch {
+    /// Adds a chunk; returns the batch when it is full (and starts a new one).
+    fn push(&mut self, chunk: Bytes) -> Option<Vec<Bytes>> {
+        self.bytes += chunk.len();
+        self.chunks.push(chunk);
+        (self.bytes >= BATCH_BYTES).then(|| {
+            self.bytes = 0;
+            std::mem::take(&mut self.chunks)
+        })
     }
 }
 

@@ -68,11 +68,13 @@ fn write_part(part: &Path, offset: u64, mut reader: ChannelReader) -> io::Result
     let mut out = file;
     // Hash on a second thread while this one writes: the wall time is the slower of the two,
     // not their sum (chunks are reference-counted, so handing one over copies nothing).
-    let (to_hasher, chunks) = std::sync::mpsc::sync_channel::<Bytes>(4);
+    let (to_hasher, batches) = std::sync::mpsc::sync_channel::<Vec<Bytes>>(2);
     let (total, hasher) = std::thread::scope(|scope| {
         let hashing = scope.spawn(move || {
-            for chunk in chunks {
-                hasher.update(&chunk);
+            for batch in batches {
+                for chunk in &batch {
+                    hasher.update(chunk);
+                }
             }
             hasher
         });
@@ -91,19 +93,21 @@ fn write_part(part: &Path, offset: u64, mut reader: ChannelReader) -> io::Result
     })
 }
 
-/// Writes every chunk to `out` and hands it to the hasher; returns the total size.
+/// Writes every batch to `out` and hands it to the hasher; returns the total size.
 fn copy_chunks(
     reader: &mut ChannelReader,
     out: &mut File,
-    to_hasher: &std::sync::mpsc::SyncSender<Bytes>,
+    to_hasher: &std::sync::mpsc::SyncSender<Vec<Bytes>>,
     mut total: u64,
 ) -> io::Result<u64> {
-    while let Some(chunk) = reader.next_chunk() {
+    while let Some(batch) = reader.next_batch() {
         to_hasher
-            .send(chunk.clone())
+            .send(batch.clone())
             .map_err(|_| io::Error::other("the hashing thread stopped"))?;
-        out.write_all(&chunk)?;
-        total += chunk.len() as u64;
+        for chunk in &batch {
+            out.write_all(chunk)?;
+            total += chunk.len() as u64;
+        }
     }
     out.flush()?;
     Ok(total)
@@ -123,24 +127,25 @@ fn hash_into<R: Read>(reader: &mut R, hasher: &mut Sha256) -> io::Result<u64> {
     io::copy(reader, &mut Tee(hasher))
 }
 
-/// A blocking `Read` over the chunks sent by the async side; end of channel = end of body.
+/// A blocking `Read` over the batches of chunks sent by the async side; end of channel = end
+/// of body.
 pub struct ChannelReader {
-    rx: mpsc::Receiver<Bytes>,
+    rx: mpsc::Receiver<Vec<Bytes>>,
+    pending: std::vec::IntoIter<Bytes>,
     current: Bytes,
 }
 
 impl ChannelReader {
-    pub fn new(rx: mpsc::Receiver<Bytes>) -> Self {
+    pub fn new(rx: mpsc::Receiver<Vec<Bytes>>) -> Self {
         Self {
             rx,
+            pending: Vec::new().into_iter(),
             current: Bytes::new(),
         }
     }
 
-    fn next_chunk(&mut self) -> Option<Bytes> {
-        if !self.current.is_empty() {
-            return Some(std::mem::take(&mut self.current));
-        }
+    /// The next batch, whole (for writers that never used `read`).
+    fn next_batch(&mut self) -> Option<Vec<Bytes>> {
         self.rx.blocking_recv()
     }
 }
@@ -148,8 +153,12 @@ impl ChannelReader {
 impl Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.current.is_empty() {
+            if let Some(chunk) = self.pending.next() {
+                self.current = chunk;
+                continue;
+            }
             match self.rx.blocking_recv() {
-                Some(chunk) => self.current = chunk,
+                Some(batch) => self.pending = batch.into_iter(),
                 None => return Ok(0),
             }
         }
