@@ -226,8 +226,10 @@ class Report:
                f"{m.get('warmup')} warm-up run(s) per command; {m.get('runs')} runs for the official "
                f"CLI's reads and every write, {m.get('read_runs')} for pxa's and curl's `get`/`ls`, "
                f"{m.get('startup_runs')} for pxa's start-up, {m.get('pull_runs')} for pxa/curl pulls, "
-               f"{m.get('official_pull_runs')} for the official CLI's pulls. `ratio` = pxa median ÷ "
-               "the other tool's median (below 1: pxa is faster).")
+               f"{m.get('official_pull_runs')} for the official CLI's pulls. pxa's and curl's pulls "
+               "run in rounds of 2 runs of each command (warm-up in the first round only), merged: "
+               "the sandbox's pace drifts within a minute, and rounds spread that drift over every "
+               "command. `ratio` = pxa median ÷ the other tool's median (below 1: pxa is faster).")
         self.w("* Every CLI runs with an isolated `HOME` and `POLYAXON_HOST` set, nothing else. "
                "Outputs of `get`/`ls` go to a pipe (`--output=pipe`).")
         self.w("* Writes: every timed run starts from the same server state — a `--prepare` "
