@@ -248,8 +248,10 @@ fn memory_stays_flat_while_streaming_a_large_file() {
         std::fs::metadata(file).unwrap().len(),
         (SIZE_MIB * MIB) as u64
     );
-    // Whole-file buffering would need over 160 MiB; streaming stays far below.
-    assert!(peak > 0 && peak < 64 * 1024, "peak RSS {peak} KiB");
+    // Whole-file buffering would need over 160 MiB; streaming stays under the 32 MiB target of
+    // BENCHMARKS.md even in a debug build (~23 MiB; a release build ~12 MiB). An allocator
+    // that hoards freed buffers (mimalloc measured 54 MiB in release) fails here.
+    assert!(peak > 0 && peak < 32 * 1024, "peak RSS {peak} KiB");
     eprintln!("peak RSS while pulling {SIZE_MIB} MiB: {peak} KiB");
 }
 
