@@ -188,8 +188,7 @@ fn broken_pipe_exits_zero_quietly() {
         let uri = server.uri();
         let out = tokio::task::spawn_blocking(move || {
             let home = tempfile::tempdir().unwrap();
-            let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxa"))
-                .env("HOME", home.path())
+            let mut child = common::pxa_process(home.path())
                 .args(["ls", "-p", "demo", "-l", "100", "--host", &uri])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())

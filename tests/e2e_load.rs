@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::sandbox;
@@ -17,9 +17,8 @@ fn two_hundred_concurrent_gets_all_succeed() {
     let mut children = Vec::with_capacity(N);
     for i in 0..N {
         let name = &names[i % names.len()];
-        let child = Command::new(assert_cmd::cargo::cargo_bin("pxa"))
-            .env("HOME", sb.home.path())
-            .env("POLYAXON_HOST", &sb.host)
+        let child = sb
+            .pxa_process()
             .args([
                 "get",
                 "-p",

@@ -213,25 +213,15 @@ fn memory_stays_flat_while_streaming_a_large_file() {
     ));
     let root = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxa"))
-        .env("HOME", home.path())
-        .args([
-            "pull",
-            "-p",
-            "demo",
-            "--version",
-            "v1",
-            "--quiet",
-            "-o",
-            "json",
-            "--host",
-            &fake.url,
-            "--path",
-        ])
-        .arg(root.path())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = pull_process(
+        &fake.url,
+        root.path(),
+        home.path(),
+        &["--quiet", "-o", "json"],
+    )
+    .stdout(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut peak = 0;
     while child.try_wait().unwrap().is_none() {

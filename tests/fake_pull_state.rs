@@ -147,22 +147,7 @@ fn interrupted_pull(signal: &str) {
     std::fs::create_dir_all(&previous).unwrap();
     std::fs::write(previous.join("old.txt"), "previous copy").unwrap();
     let home = tempfile::tempdir().unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("pxa");
-    let child = std::process::Command::new(bin)
-        .env("HOME", home.path())
-        .args([
-            "pull",
-            "-p",
-            "demo",
-            "--version",
-            "v1",
-            "--progress",
-            "json",
-            "--host",
-            &fake.url,
-            "--path",
-        ])
-        .arg(root.path())
+    let child = pull_process(&fake.url, root.path(), home.path(), &["--progress", "json"])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -405,20 +390,7 @@ fn a_second_pull_of_the_same_version_is_refused_while_the_first_runs() {
     ));
     let root = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
-    let mut first = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxa"))
-        .env("HOME", home.path())
-        .args([
-            "pull",
-            "-p",
-            "demo",
-            "--version",
-            "v1",
-            "--quiet",
-            "--host",
-            &fake.url,
-            "--path",
-        ])
-        .arg(root.path())
+    let mut first = pull_process(&fake.url, root.path(), home.path(), &["--quiet"])
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -213,8 +213,7 @@ fn measured(args: &[&str]) -> (Option<i32>, String, String, u64) {
     let home = tempfile::tempdir().unwrap();
     let out = tempfile::NamedTempFile::new().unwrap();
     let err = tempfile::NamedTempFile::new().unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxa"))
-        .env("HOME", home.path())
+    let mut child = common::pxa_process(home.path())
         .args(args)
         .stdout(out.reopen().unwrap())
         .stderr(err.reopen().unwrap())

@@ -16,17 +16,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use faults_fake::*;
-use pull_fake::{blob, lin, tarball, tree, version_json};
+use pull_fake::{blob, lin, pull_process, tarball, tree, version_json};
 use serde_json::{Value, json};
 
 /// Spawns `pxa pull … v1` in the background.
 fn spawn_pull(url: &str, root: &Path, home: &Path) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("pxa"))
-        .env("HOME", home)
-        .env_remove("POLYAXON_HOST")
-        .args(["pull", "-p", "demo", "--version", "v1", "--host", url])
-        .args(["--progress", "json", "--stall-timeout", "10", "--path"])
-        .arg(root)
+    let extra = ["--progress", "json", "--stall-timeout", "10"];
+    pull_process(url, root, home, &extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -9,11 +9,10 @@ mod faults_fake;
 mod pull_fake;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use faults_fake::*;
-use pull_fake::{blob, lin, peak_kib, sha, tarball, version_json};
+use pull_fake::{blob, lin, peak_kib, pull_process, sha, tarball, version_json};
 use serde_json::{Value, json};
 
 const FILES: usize = 5_000;
@@ -24,20 +23,7 @@ fn sampled_pull(url: &str, root: &Path) -> (Vec<u8>, u64, usize, usize, Duration
     // A file, not a pipe: a full pipe would block pxa while this loop samples it.
     let report = tempfile::NamedTempFile::new().unwrap();
     let started = Instant::now();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("pxa"))
-        .env("HOME", home.path())
-        .args([
-            "pull",
-            "-p",
-            "demo",
-            "--version",
-            "v1",
-            "-o",
-            "json",
-            "--quiet",
-        ])
-        .args(["--host", url, "--path"])
-        .arg(root)
+    let mut child = pull_process(url, root, home.path(), &["-o", "json", "--quiet"])
         .stdout(report.reopen().unwrap())
         .spawn()
         .unwrap();

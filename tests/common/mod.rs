@@ -73,7 +73,12 @@ impl Sandbox {
 
     /// `pxa` with `--host` set, an empty HOME and no POLYAXON_* variables from the caller.
     pub fn pxa(&self) -> Command {
-        let mut cmd = pxa_isolated(self.home.path());
+        Command::from_std(self.pxa_process())
+    }
+
+    /// The same as [`Sandbox::pxa`], as a plain process to spawn.
+    pub fn pxa_process(&self) -> std::process::Command {
+        let mut cmd = pxa_process(self.home.path());
         cmd.env("POLYAXON_HOST", &self.host);
         cmd
     }
@@ -145,7 +150,13 @@ impl Sandbox {
 
 /// `pxa` with HOME at `home` and every POLYAXON_* variable of the caller removed.
 pub fn pxa_isolated(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("pxa").unwrap();
+    Command::from_std(pxa_process(home))
+}
+
+/// The same as [`pxa_isolated`], as a plain process for tests that spawn, sample or signal it
+/// (assert_cmd cannot spawn).
+pub fn pxa_process(home: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxa"));
     for (key, _) in std::env::vars() {
         if key.starts_with("POLYAXON_") || key == "NO_COLOR" {
             cmd.env_remove(key);

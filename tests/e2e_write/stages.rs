@@ -116,14 +116,7 @@ fn server_replaces_a_repeated_condition_and_answers_the_stage_post_with_nulls() 
 
 /// `pxa wait …` started in the background (assert_cmd cannot spawn).
 fn spawn_wait(sb: &Sandbox, args: &[&str]) -> std::process::Child {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxa"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("POLYAXON_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("HOME", sb.home.path())
-        .env("POLYAXON_HOST", &sb.host)
+    sb.pxa_process()
         .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -254,6 +254,17 @@ pub fn pull(fake: &Fake, root: &Path, extra: &[&str]) -> (i32, String, String) {
     common::run(&mut cmd)
 }
 
+/// `pxa pull -p demo --version v1 --host URL --path ROOT EXTRA…` as a plain process, to spawn
+/// and watch while it runs.
+pub fn pull_process(url: &str, root: &Path, home: &Path, extra: &[&str]) -> std::process::Command {
+    let mut cmd = common::pxa_process(home);
+    cmd.args(["pull", "-p", "demo", "--version", "v1", "--host", url])
+        .args(extra)
+        .arg("--path")
+        .arg(root);
+    cmd
+}
+
 pub fn big_file_server(
     data: Vec<u8>,
     first: impl Fn(&[u8]) -> Reply + Send + Sync + 'static,
