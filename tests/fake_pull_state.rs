@@ -4,6 +4,8 @@
 #![allow(clippy::print_stderr)]
 
 mod common;
+#[path = "faults_fake/mod.rs"]
+mod faults_fake;
 #[path = "pull_fake/mod.rs"]
 mod pull_fake;
 

@@ -1,6 +1,7 @@
-//! A raw std TcpListener server for the fault suites: per request it can reset the connection
-//! before any header, cut a body at any byte, trickle it slowly, or answer any status and
-//! headers. Every request is logged so tests can bound how many were sent.
+//! A raw std TcpListener server for the fault and pull suites: per request it can reset the
+//! connection before any header, cut a body at any byte, stall it, trickle it slowly, stream it
+//! repeated, or answer any status and headers. Every request is logged so tests can bound how
+//! many were sent.
 #![allow(dead_code)]
 
 use std::collections::{HashMap, VecDeque};
@@ -24,6 +25,15 @@ pub struct Req {
     pub headers: HashMap<String, String>,
 }
 
+impl Req {
+    /// A query parameter, decoded.
+    pub fn param(&self, name: &str) -> Option<String> {
+        url::form_urlencoded::parse(self.query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+}
+
 /// An answer.
 #[derive(Debug, Clone, Default)]
 pub struct Resp {
@@ -32,6 +42,10 @@ pub struct Resp {
     pub body: Vec<u8>,
     /// Close the connection after this many body bytes (Content-Length stays the full size).
     pub cut_at: Option<usize>,
+    /// Send this many body bytes, then go silent for a minute.
+    pub stall_at: Option<usize>,
+    /// Instead of `body`: `body` repeated this many times, streamed (never held whole).
+    pub repeat: Option<usize>,
     /// Send the body `n` bytes at a time with a pause between chunks.
     pub trickle: Option<(usize, Duration)>,
     /// No Content-Length: the body is sent again and again until the client goes away.
@@ -189,7 +203,8 @@ fn serve(mut stream: TcpStream, log: &Mutex<Vec<Req>>, handler: &Handler) {
 fn write_response(out: &mut TcpStream, r: &Resp) -> std::io::Result<()> {
     let mut head = format!("HTTP/1.1 {} X\r\nConnection: close\r\n", r.status);
     if !r.endless {
-        head.push_str(&format!("Content-Length: {}\r\n", r.body.len()));
+        let length = r.body.len() * r.repeat.unwrap_or(1);
+        head.push_str(&format!("Content-Length: {length}\r\n"));
     }
     for (k, v) in &r.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
@@ -201,7 +216,14 @@ fn write_response(out: &mut TcpStream, r: &Resp) -> std::io::Result<()> {
             out.write_all(&r.body)?;
         }
     }
-    let send = &r.body[..r.cut_at.unwrap_or(r.body.len()).min(r.body.len())];
+    if let Some(n) = r.repeat {
+        for _ in 0..n {
+            out.write_all(&r.body)?;
+        }
+        return out.flush();
+    }
+    let send = r.cut_at.or(r.stall_at).unwrap_or(r.body.len());
+    let send = &r.body[..send.min(r.body.len())];
     match r.trickle {
         Some((n, pause)) => {
             for chunk in send.chunks(n.max(1)) {
@@ -212,7 +234,11 @@ fn write_response(out: &mut TcpStream, r: &Resp) -> std::io::Result<()> {
         }
         None => out.write_all(send)?,
     }
-    out.flush()
+    out.flush()?;
+    if r.stall_at.is_some() {
+        std::thread::sleep(Duration::from_secs(60));
+    }
+    Ok(())
 }
 
 /// A version detail answer without lineage (for `get`; pulls use `pull_fake::version_json`).

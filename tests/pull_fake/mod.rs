@@ -1,10 +1,8 @@
-//! The fake HTTP server and fixtures of the `pull` fault tests: a raw std TcpListener (one
-//! thread per connection, `Connection: close`) that can cut or stall a body on demand.
+//! Fixtures of the `pull` tests: version and lineage answers, tarballs, and `Fake`, the fault
+//! server of `faults_fake` (one thread per connection, `Connection: close`) answering with a
+//! `Reply` per request.
 #![allow(dead_code)]
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,35 +16,11 @@ use sha2::{Digest, Sha256};
 
 pub const UUID: &str = "6de0b57635c842abb378fb1379d4dfec";
 
-/// A request as the fake server saw it.
-#[derive(Debug, Clone)]
-pub struct Req {
-    pub path: String,
-    pub query: String,
-    pub headers: HashMap<String, String>,
-}
+pub use super::faults_fake::Req;
+use super::faults_fake::{Act, Resp, Server};
 
-impl Req {
-    pub fn param(&self, name: &str) -> Option<String> {
-        url::form_urlencoded::parse(self.query.as_bytes())
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    }
-}
-
-/// What the fake server answers.
-#[derive(Default)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    /// Close the connection after this many body bytes (Content-Length still the full size).
-    pub cut_at: Option<usize>,
-    /// Send this many body bytes, then go silent for a minute.
-    pub stall_at: Option<usize>,
-    /// Instead of `body`: `body` repeated this many times, streamed (never held whole).
-    pub repeat: Option<usize>,
-}
+/// What the fake server answers (the fault server's answer, always sent).
+pub type Reply = Resp;
 
 pub fn reply(status: u16, body: impl Into<Vec<u8>>) -> Reply {
     Reply {
@@ -66,17 +40,7 @@ pub struct Fake {
 
 impl Fake {
     pub fn start(handler: Box<Handler>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let log: Arc<Mutex<Vec<Req>>> = Arc::default();
-        let handler: Arc<Handler> = Arc::from(handler);
-        let log2 = log.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (log, handler) = (log2.clone(), handler.clone());
-                std::thread::spawn(move || serve(stream, &log, &*handler));
-            }
-        });
+        let Server { url, log } = Server::start(move |req, nth| Act::Send(handler(req, nth)));
         Self { url, log }
     }
 
@@ -89,66 +53,6 @@ impl Fake {
             .filter(|r| param.is_none_or(|(k, v)| r.param(k).as_deref() == Some(v)))
             .cloned()
             .collect()
-    }
-}
-
-pub fn serve(stream: TcpStream, log: &Mutex<Vec<Req>>, handler: &Handler) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() || line.is_empty() {
-        return;
-    }
-    let target = line.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    let mut headers = HashMap::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-        }
-    }
-    let req = Req {
-        path: path.to_string(),
-        query: query.to_string(),
-        headers,
-    };
-    let nth = {
-        let mut log = log.lock().unwrap();
-        log.push(req.clone());
-        log.iter()
-            .filter(|r| r.path == req.path && r.query == req.query)
-            .count()
-    };
-    let r = handler(&req, nth);
-    let mut out = stream;
-    let length = r.body.len() * r.repeat.unwrap_or(1);
-    let mut head = format!(
-        "HTTP/1.1 {} X\r\nContent-Length: {length}\r\nConnection: close\r\n",
-        r.status
-    );
-    for (k, v) in &r.headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    if out.write_all(head.as_bytes()).is_err() {
-        return;
-    }
-    if let Some(n) = r.repeat {
-        for _ in 0..n {
-            if out.write_all(&r.body).is_err() {
-                return;
-            }
-        }
-        return;
-    }
-    let send = r.cut_at.or(r.stall_at).unwrap_or(r.body.len());
-    let _ = out.write_all(&r.body[..send.min(r.body.len())]);
-    let _ = out.flush();
-    if r.stall_at.is_some() {
-        std::thread::sleep(Duration::from_secs(60));
     }
 }
 
