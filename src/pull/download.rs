@@ -18,7 +18,7 @@ use url::Url;
 
 use super::plan::Fetch;
 use super::progress::Progress;
-use super::sink::{ChannelReader, Sink};
+use super::sink::Sink;
 use super::verify::FileRecord;
 use crate::api::client::backoff;
 use crate::api::{ApiError, ApiRequest, Client};
@@ -135,7 +135,7 @@ impl Downloader {
         };
         self.progress.begin(label, declared);
         let (tx, rx) = mpsc::channel::<Vec<Bytes>>(BATCHES_IN_FLIGHT);
-        let writer = tokio::task::spawn_blocking(move || sink.run(ChannelReader::new(rx)));
+        let writer = tokio::task::spawn_blocking(move || sink.run(rx));
         let streamed = self.stream(label, response, declared, tx).await;
         let written = writer
             .await

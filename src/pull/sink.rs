@@ -21,10 +21,11 @@ pub enum Sink {
 }
 
 impl Sink {
-    pub fn run(self, reader: ChannelReader) -> Result<Got, Failure> {
+    /// Consumes the batches of the body until the async side closes the channel.
+    pub fn run(self, batches: mpsc::Receiver<Vec<Bytes>>) -> Result<Got, Failure> {
         match self {
             Self::File { part, offset } => {
-                let record = write_part(&part, offset, reader).map_err(Failure::io)?;
+                let record = write_part(&part, offset, batches).map_err(Failure::io)?;
                 Ok(Got::File {
                     record,
                     resumed: offset > 0,
@@ -34,7 +35,7 @@ impl Sink {
                 if into.exists() {
                     fs::remove_dir_all(&into).map_err(Failure::io)?;
                 }
-                extract_tar_gz(reader, &into)
+                extract_tar_gz(ChannelReader::new(batches), &into)
                     .map(Got::Tree)
                     .map_err(|e| match e {
                         ExtractError::Unsafe(u) => {
@@ -52,9 +53,14 @@ impl Sink {
 }
 
 /// Writes the body to the part file (appending after `offset` bytes), hashing everything.
-fn write_part(part: &Path, offset: u64, mut reader: ChannelReader) -> io::Result<FileRecord> {
+fn write_part(
+    part: &Path,
+    offset: u64,
+    mut batches: mpsc::Receiver<Vec<Bytes>>,
+) -> io::Result<FileRecord> {
     let mut hasher = Sha256::new();
-    let file = if offset > 0 {
+    // Chunks arrive large (tens to hundreds of KiB): written as they are, no second copy.
+    let mut out = if offset > 0 {
         let mut existing = File::open(part)?.take(offset);
         let n = hash_into(&mut existing, &mut hasher)?;
         if n != offset {
@@ -64,21 +70,19 @@ fn write_part(part: &Path, offset: u64, mut reader: ChannelReader) -> io::Result
     } else {
         File::create(part)?
     };
-    // Chunks arrive large (tens to hundreds of KiB): written as they are, no second copy.
-    let mut out = file;
     // Hash on a second thread while this one writes: the wall time is the slower of the two,
     // not their sum (chunks are reference-counted, so handing one over copies nothing).
-    let (to_hasher, batches) = std::sync::mpsc::sync_channel::<Vec<Bytes>>(2);
+    let (to_hasher, to_hash) = std::sync::mpsc::sync_channel::<Vec<Bytes>>(2);
     let (total, hasher) = std::thread::scope(|scope| {
         let hashing = scope.spawn(move || {
-            for batch in batches {
+            for batch in to_hash {
                 for chunk in &batch {
                     hasher.update(chunk);
                 }
             }
             hasher
         });
-        let written = copy_chunks(&mut reader, &mut out, &to_hasher, offset);
+        let written = copy_chunks(&mut batches, &mut out, &to_hasher, offset);
         drop(to_hasher);
         let hasher = hashing
             .join()
@@ -95,12 +99,12 @@ fn write_part(part: &Path, offset: u64, mut reader: ChannelReader) -> io::Result
 
 /// Writes every batch to `out` and hands it to the hasher; returns the total size.
 fn copy_chunks(
-    reader: &mut ChannelReader,
+    batches: &mut mpsc::Receiver<Vec<Bytes>>,
     out: &mut File,
     to_hasher: &std::sync::mpsc::SyncSender<Vec<Bytes>>,
     mut total: u64,
 ) -> io::Result<u64> {
-    while let Some(batch) = reader.next_batch() {
+    while let Some(batch) = batches.blocking_recv() {
         to_hasher
             .send(batch.clone())
             .map_err(|_| io::Error::other("the hashing thread stopped"))?;
@@ -129,24 +133,19 @@ fn hash_into<R: Read>(reader: &mut R, hasher: &mut Sha256) -> io::Result<u64> {
 
 /// A blocking `Read` over the batches of chunks sent by the async side; end of channel = end
 /// of body.
-pub struct ChannelReader {
+struct ChannelReader {
     rx: mpsc::Receiver<Vec<Bytes>>,
     pending: std::vec::IntoIter<Bytes>,
     current: Bytes,
 }
 
 impl ChannelReader {
-    pub fn new(rx: mpsc::Receiver<Vec<Bytes>>) -> Self {
+    fn new(rx: mpsc::Receiver<Vec<Bytes>>) -> Self {
         Self {
             rx,
             pending: Vec::new().into_iter(),
             current: Bytes::new(),
         }
-    }
-
-    /// The next batch, whole (for writers that never used `read`).
-    fn next_batch(&mut self) -> Option<Vec<Bytes>> {
-        self.rx.blocking_recv()
     }
 }
 
