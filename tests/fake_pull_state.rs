@@ -259,44 +259,17 @@ fn plain_progress_has_no_control_characters_and_json_progress_parses() {
         "{err}"
     );
     let home = tempfile::tempdir().unwrap();
-    let (code, _, err) = common::run(
-        pxa_isolated(home.path())
-            .args([
-                "pull",
-                "-p",
-                "demo",
-                "--version",
-                "v1",
-                "--progress",
-                "json",
-                "--host",
-                &fake.url,
-                "--path",
-            ])
-            .arg(root.path())
-            .timeout(Duration::from_secs(60)),
-    );
+    let pull_v1 = |extra: &[&str]| {
+        let cmd = pull_process(&fake.url, root.path(), home.path(), extra);
+        common::run(assert_cmd::Command::from_std(cmd).timeout(Duration::from_secs(60)))
+    };
+    let (code, _, err) = pull_v1(&["--progress", "json"]);
     assert_eq!(code, 0, "{err}");
     for line in err.lines() {
         let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
         assert!(v["event"].is_string());
     }
-    let (code, out, err) = common::run(
-        pxa_isolated(home.path())
-            .args([
-                "pull",
-                "-p",
-                "demo",
-                "--version",
-                "v1",
-                "--quiet",
-                "--host",
-                &fake.url,
-                "--path",
-            ])
-            .arg(root.path())
-            .timeout(Duration::from_secs(60)),
-    );
+    let (code, out, err) = pull_v1(&["--quiet"]);
     assert_eq!(code, 0);
     assert!(err.is_empty(), "{err}");
     assert_eq!(
