@@ -115,16 +115,16 @@ pub enum Command {
     /// Download versions with their lineage artifacts (same layout as `polyaxon artifacts pull`)
     ///
     /// Writes <ROOT>/<kind>s/<version>/ with version.plx.json, content.plx.json and every linked
-    /// lineage artifact at its run-relative path, plus .pxa-manifest.json (sizes and sha256).
+    /// lineage artifact at its run-relative path, plus .pxa-manifest.json (sizes and BLAKE3 hashes).
     /// Downloads stream to disk in parallel into a staging folder that replaces the previous copy
     /// only when everything succeeded; running the same command again resumes an interrupted pull.
     #[command(
         after_help = "Examples:\n  $ pxa pull -p demo --version v1\n  $ pxa pull demo:v1 --path ./offline\n  $ pxa pull demo:m1 --kind model --artifact model -j 8\n  $ pxa pull -p demo -a --no-artifacts\n  $ pxa pull -p demo -q 'stage: production' -l 5 --progress plain\n\nExit codes: 3 version not found, 8 server unreachable, 9 integrity or unsafe archive,\n10 some versions failed, 130 interrupted (run the same command again to resume)."
     )]
     Pull(PullArgs),
-    /// Re-check a pulled version folder against its .pxa-manifest.json (size and sha256)
+    /// Re-check a pulled version folder against its .pxa-manifest.json (size and BLAKE3 hash)
     #[command(
-        after_help = "Examples:\n  $ pxa verify /tmp/plx/offline/artifacts/v1\n  $ pxa verify ./offline/models/m1 -o json\n  $ pxa verify ./offline\n\nExit code 9 when a file is missing, has another size or another sha256."
+        after_help = "Examples:\n  $ pxa verify /tmp/plx/offline/artifacts/v1\n  $ pxa verify ./offline/models/m1 -o json\n  $ pxa verify ./offline\n\nExit code 9 when a file is missing, has another size or another BLAKE3 hash."
     )]
     Verify(VerifyArgs),
     /// Check the server answers: its version, and whether the token is accepted

@@ -122,6 +122,25 @@ fn full_matches_the_seed_and_the_official_cli_and_verifies() {
         as_json(&read(&ours))["name"],
         sb.server_version("artifact", "full")["name"]
     );
+    // The manifest records every file with the BLAKE3 of the bytes on disk (hashed here).
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(ours.join(MANIFEST)).unwrap()).unwrap();
+    assert_eq!(manifest["pxa_manifest"], 2);
+    let files = manifest["files"].as_array().unwrap();
+    assert_eq!(files.len(), tree(&ours).len());
+    for f in files {
+        let path = ours.join(f["path"].as_str().unwrap());
+        let bytes = match f["link"].as_str() {
+            Some(_) => std::fs::read_link(&path)
+                .unwrap()
+                .to_string_lossy()
+                .as_bytes()
+                .to_vec(),
+            None => std::fs::read(&path).unwrap(),
+        };
+        assert_eq!(f["blake3"], blake3::hash(&bytes).to_hex().as_str(), "{f}");
+        assert_eq!(f["size"], bytes.len());
+    }
     // verify passes, then fails with 9 naming the file after one flipped byte.
     let verify = || {
         run(sb
@@ -139,7 +158,7 @@ fn full_matches_the_seed_and_the_official_cli_and_verifies() {
     std::fs::write(&victim, bytes).unwrap();
     let (code, out, err) = verify();
     assert_eq!(code, 9, "{out}{err}");
-    assert!(out.contains("FAILED\toutputs/big.bin\tsha256"), "{out}");
+    assert!(out.contains("FAILED\toutputs/big.bin\tblake3"), "{out}");
     assert!(err.contains("1 file(s) differ"), "{err}");
 }
 

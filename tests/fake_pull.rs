@@ -32,7 +32,7 @@ fn a_cut_body_is_retried_and_the_file_is_whole() {
     assert!(err.contains("cut after 300000 of 1048576 bytes"), "{err}");
     let report: Value = serde_json::from_str(&out).unwrap();
     let entry = &report["versions"][0]["entries"][0];
-    assert_eq!(entry["sha256"], sha(&data));
+    assert_eq!(entry["blake3"], b3(&data));
     assert_eq!(entry["bytes"], 1 << 20);
 }
 
@@ -198,12 +198,11 @@ fn memory_stays_flat_while_streaming_a_large_file() {
     const SIZE_MIB: usize = 160;
     let block = blob(MIB, 6);
     let expected = {
-        use sha2::Digest;
-        let mut h = sha2::Sha256::new();
+        let mut h = blake3::Hasher::new();
         for _ in 0..SIZE_MIB {
             h.update(&block);
         }
-        hex::encode(h.finalize())
+        h.finalize().to_hex().to_string()
     };
     let lineage = json!([lin("big", "file", "outputs/big.bin")]);
     let fake = Fake::start(api_then(
@@ -234,7 +233,7 @@ fn memory_stays_flat_while_streaming_a_large_file() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["versions"][0]["entries"][0]["sha256"], expected);
+    assert_eq!(report["versions"][0]["entries"][0]["blake3"], expected);
     let file = root.path().join("artifacts/v1/outputs/big.bin");
     assert_eq!(
         std::fs::metadata(file).unwrap().len(),

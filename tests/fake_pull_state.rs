@@ -103,7 +103,7 @@ fn verify_detects_a_flipped_byte() {
     let (code, out, err) = verify(&dest);
     assert_eq!(code, 9, "{out}{err}");
     assert!(
-        out.contains("FAILED\toutputs/b/deep/two.txt\tsha256"),
+        out.contains("FAILED\toutputs/b/deep/two.txt\tblake3"),
         "{out}"
     );
     std::fs::remove_file(dest.join("outputs/a.txt")).unwrap();

@@ -44,8 +44,8 @@ pub struct EntryReport {
     pub path: String,
     pub bytes: u64,
     pub files: usize,
-    /// For a single file.
-    pub sha256: Option<String>,
+    /// Hex BLAKE3 hash, for a single file.
+    pub blake3: Option<String>,
     /// downloaded, resumed, reused (finished by an earlier run), skipped, failed.
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -162,7 +162,7 @@ async fn pull_inner(
         return Err(fail(f.code, message));
     }
     let manifest = Manifest {
-        pxa_manifest: 1,
+        pxa_manifest: verify::MANIFEST_FORMAT,
         kind: reg.kind.as_str().into(),
         version: name.into(),
         project: Some(reg.project.to_string()),
@@ -298,7 +298,7 @@ async fn run_entry(
         path: e.rel.clone(),
         bytes: 0,
         files: 0,
-        sha256: None,
+        blake3: None,
         status: "skipped",
         reason: e.skip.clone(),
     };
@@ -316,7 +316,7 @@ async fn run_entry(
             report.files = files.len();
             report.bytes = files.iter().map(|f| f.size).sum();
             if e.fetch == Fetch::File || (files.len() == 1 && files[0].path == e.rel) {
-                report.sha256 = files.first().map(|f| f.sha256.clone());
+                report.blake3 = files.first().map(|f| f.blake3.clone());
             }
             dl.progress
                 .finish(&label, report.bytes, files.len() as u64, status);

@@ -249,7 +249,7 @@ mod tests {
 
     fn manifest() -> Manifest {
         Manifest {
-            pxa_manifest: 1,
+            pxa_manifest: crate::pull::verify::MANIFEST_FORMAT,
             kind: "artifact".into(),
             version: "v".into(),
             project: None,

@@ -6,7 +6,6 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
 use super::download::{Failure, Got};
@@ -58,7 +57,7 @@ fn write_part(
     offset: u64,
     mut batches: mpsc::Receiver<Vec<Bytes>>,
 ) -> io::Result<FileRecord> {
-    let mut hasher = Sha256::new();
+    let mut hasher = blake3::Hasher::new();
     // Chunks arrive large (tens to hundreds of KiB): written as they are, no second copy.
     let mut out = if offset > 0 {
         let mut existing = File::open(part)?.take(offset);
@@ -92,7 +91,7 @@ fn write_part(
     Ok(FileRecord {
         path: String::new(),
         size: total,
-        sha256: hex::encode(hasher.finalize()),
+        blake3: hasher.finalize().to_hex().to_string(),
         link: None,
     })
 }
@@ -117,8 +116,8 @@ fn copy_chunks(
     Ok(total)
 }
 
-fn hash_into<R: Read>(reader: &mut R, hasher: &mut Sha256) -> io::Result<u64> {
-    struct Tee<'a>(&'a mut Sha256);
+fn hash_into<R: Read>(reader: &mut R, hasher: &mut blake3::Hasher) -> io::Result<u64> {
+    struct Tee<'a>(&'a mut blake3::Hasher);
     impl Write for Tee<'_> {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
             self.0.update(buf);

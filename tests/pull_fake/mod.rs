@@ -60,6 +60,11 @@ pub fn sha(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
+/// Hex BLAKE3, the hash pxa records (computed here independently of pxa's code).
+pub fn b3(data: &[u8]) -> String {
+    blake3::hash(data).to_hex().to_string()
+}
+
 /// Deterministic pseudo-random bytes.
 pub fn blob(n: usize, seed: u64) -> Vec<u8> {
     let mut x = seed
