@@ -1,4 +1,5 @@
 //! Safe streaming extraction of a `.tar.gz` into a fresh folder, hashing every file as it lands.
+//! Small files are written by a pool of threads ([`Writers`]) while the next members are read.
 //!
 //! Refused (an [`Unsafe`] error, exit 9): absolute member paths, `..` components, links whose
 //! target leaves the folder, and writing through a link. Device files and fifos are skipped.
@@ -11,6 +12,7 @@ use flate2::read::GzDecoder;
 use tar::EntryType;
 
 use super::verify::{FileRecord, hash_file};
+use super::writers::{Job, POOLED_MAX, Writers, set_mode};
 
 /// A tar member that would write outside the destination.
 #[derive(Debug, thiserror::Error)]
@@ -31,12 +33,12 @@ pub enum ExtractError {
 }
 
 /// Un-gzips and extracts `reader` into `into` (created, must be empty or absent).
-/// Returns every regular file and link written, relative to `into`. Reads the stream to its
-/// end so the gzip trailer (CRC and length) is checked.
+/// Returns every regular file and link written, relative to `into`, sorted by path. Reads the
+/// stream to its end so the gzip trailer (CRC and length) is checked.
 pub fn extract_tar_gz<R: Read>(reader: R, into: &Path) -> Result<Vec<FileRecord>, ExtractError> {
     fs::create_dir_all(into)?;
     let mut archive = tar::Archive::new(GzDecoder::new(reader));
-    let mut records = Vec::new();
+    let mut writers = Writers::default();
     for entry in archive.entries()? {
         let mut entry = entry?;
         let raw = entry.path_bytes().into_owned();
@@ -49,13 +51,30 @@ pub fn extract_tar_gz<R: Read>(reader: R, into: &Path) -> Result<Vec<FileRecord>
         match kind {
             EntryType::Directory => {
                 refuse_links_on_the_way(into, &rel, &shown)?;
+                if writers.holds(&rel) {
+                    writers.drain()?;
+                }
                 fs::create_dir_all(&dest)?;
             }
+            EntryType::Regular | EntryType::Continuous if entry.size() <= POOLED_MAX => {
+                prepare_parent(into, &rel, &shown, &mut writers)?;
+                let mut data = Vec::with_capacity(entry.size() as usize);
+                entry.read_to_end(&mut data)?;
+                let mode = entry.header().mode().ok();
+                let record_path = slash_path(&rel);
+                writers.submit(Job {
+                    record_path,
+                    rel,
+                    dest,
+                    data,
+                    mode,
+                })?;
+            }
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
-                prepare_parent(into, &rel, &shown)?;
-                let (size, hash) = write_hashed(&mut entry, &dest)?;
-                set_mode(&dest, entry.header().mode().ok());
-                records.push(record(&rel, size, hash, None));
+                prepare_parent(into, &rel, &shown, &mut writers)?;
+                let mode = entry.header().mode().ok();
+                let (size, hash) = write_hashed(&mut entry, &dest, mode)?;
+                writers.record(record(&rel, size, hash, None));
             }
             EntryType::Symlink => {
                 let target = entry
@@ -63,11 +82,11 @@ pub fn extract_tar_gz<R: Read>(reader: R, into: &Path) -> Result<Vec<FileRecord>
                     .ok_or_else(|| unsafe_(&shown, "no target"))?;
                 let target = target.to_path_buf();
                 check_link_target(&rel, &target, &shown)?;
-                prepare_parent(into, &rel, &shown)?;
+                prepare_parent(into, &rel, &shown, &mut writers)?;
                 make_symlink(&target, &dest)?;
                 let text = target.to_string_lossy().into_owned();
                 let hash = blake3::hash(text.as_bytes()).to_hex().to_string();
-                records.push(record(&rel, text.len() as u64, hash, Some(text)));
+                writers.record(record(&rel, text.len() as u64, hash, Some(text)));
             }
             EntryType::Link => {
                 let target = entry
@@ -76,14 +95,16 @@ pub fn extract_tar_gz<R: Read>(reader: R, into: &Path) -> Result<Vec<FileRecord>
                 let target_rel = safe_relative(&target, &shown)?
                     .ok_or_else(|| unsafe_(&shown, "hard link to the folder itself"))?;
                 refuse_links_on_the_way(into, &target_rel, &shown)?;
-                prepare_parent(into, &rel, &shown)?;
+                // The source may still be queued.
+                writers.drain()?;
+                prepare_parent(into, &rel, &shown, &mut writers)?;
                 let source = into.join(&target_rel);
                 if !fs::symlink_metadata(&source).is_ok_and(|m| m.is_file()) {
                     return Err(unsafe_(&shown, "hard link to a file not in the archive"));
                 }
                 fs::copy(&source, &dest)?;
                 let (size, hash) = hash_file(&dest)?;
-                records.push(record(&rel, size, hash, None));
+                writers.record(record(&rel, size, hash, None));
             }
             // Metadata members are handled by the tar crate; devices and fifos are skipped.
             _ => {}
@@ -91,7 +112,7 @@ pub fn extract_tar_gz<R: Read>(reader: R, into: &Path) -> Result<Vec<FileRecord>
     }
     let mut rest = archive.into_inner();
     io::copy(&mut rest, &mut io::sink())?;
-    Ok(records)
+    Ok(writers.finish()?)
 }
 
 fn record(rel: &Path, size: u64, blake3: String, link: Option<String>) -> FileRecord {
@@ -170,14 +191,25 @@ fn refuse_links_on_the_way(into: &Path, rel: &Path, shown: &str) -> Result<(), E
     Ok(())
 }
 
-/// Creates the parent folders and removes whatever sits at the destination (never followed).
-fn prepare_parent(into: &Path, rel: &Path, shown: &str) -> Result<(), ExtractError> {
+/// Creates the parent folders and removes whatever sits at the destination (never followed),
+/// after the pool wrote what it may still be writing there.
+fn prepare_parent(
+    into: &Path,
+    rel: &Path,
+    shown: &str,
+    writers: &mut Writers,
+) -> Result<(), ExtractError> {
     refuse_links_on_the_way(into, rel, shown)?;
+    if writers.holds(rel) {
+        writers.drain()?;
+    }
     let dest = into.join(rel);
     if let Some(parent) = dest.parent() {
         fs::create_dir_all(parent)?;
     }
     if let Ok(m) = fs::symlink_metadata(&dest) {
+        writers.drain()?;
+        writers.forget(&slash_path(rel));
         if m.is_dir() {
             fs::remove_dir_all(&dest)?;
         } else {
@@ -189,20 +221,16 @@ fn prepare_parent(into: &Path, rel: &Path, shown: &str) -> Result<(), ExtractErr
 
 /// Writes one archive member; the copy loop's own buffer makes a second one useless (most
 /// members are small, and a large buffer per file costs more than the copy).
-fn write_hashed<R: Read>(reader: &mut R, dest: &Path) -> io::Result<(u64, String)> {
-    super::verify::copy_hashed(reader, File::create(dest)?)
+fn write_hashed<R: Read>(
+    reader: &mut R,
+    dest: &Path,
+    mode: Option<u32>,
+) -> io::Result<(u64, String)> {
+    let file = File::create(dest)?;
+    let written = super::verify::copy_hashed(reader, &file)?;
+    set_mode(&file, mode);
+    Ok(written)
 }
-
-#[cfg(unix)]
-fn set_mode(path: &Path, mode: Option<u32>) {
-    use std::os::unix::fs::PermissionsExt;
-    if let Some(mode) = mode {
-        let _ = fs::set_permissions(path, fs::Permissions::from_mode((mode & 0o755) | 0o600));
-    }
-}
-
-#[cfg(not(unix))]
-fn set_mode(_: &Path, _: Option<u32>) {}
 
 #[cfg(unix)]
 fn make_symlink(target: &Path, dest: &Path) -> io::Result<()> {
@@ -259,7 +287,7 @@ mod tests {
         let out = dir.path().join("x");
         let recs = extract_tar_gz(&data[..], &out).unwrap();
         let paths: Vec<_> = recs.iter().map(|r| r.path.as_str()).collect();
-        assert_eq!(paths, ["a/b c/é.txt", "empty", "a/l", "h"]);
+        assert_eq!(paths, ["a/b c/é.txt", "a/l", "empty", "h"]);
         assert_eq!(std::fs::read(out.join("a/b c/é.txt")).unwrap(), b"hello");
         assert_eq!(
             recs[0].blake3,
@@ -267,6 +295,56 @@ mod tests {
             "ea8f163db38682925e4491c5e58d4bb3506ef8c14eb78a86e908c5624a67200f"
         );
         assert_eq!(std::fs::read(out.join("a/l")).unwrap(), b"hello");
+    }
+
+    #[test]
+    fn pooled_writes_keep_archive_order_where_it_matters() {
+        let big = vec![7u8; super::POOLED_MAX as usize + 1];
+        let data = tarball(|b| {
+            for i in 0..300 {
+                file(
+                    b,
+                    &format!("d{}/f{i}", i % 7),
+                    format!("body {i}").as_bytes(),
+                );
+            }
+            file(b, "dup", b"first");
+            file(b, "dup", b"second");
+            link(b, EntryType::Link, "hard", "d0/f0");
+            file(b, "big", &big);
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("x");
+        let recs = extract_tar_gz(&data[..], &out).unwrap();
+        assert!(recs.windows(2).all(|w| w[0].path <= w[1].path), "sorted");
+        for i in [0, 1, 150, 299] {
+            let path = format!("d{}/f{i}", i % 7);
+            let body = std::fs::read(out.join(&path)).unwrap();
+            assert_eq!(body, format!("body {i}").as_bytes());
+            let rec = recs.iter().find(|r| r.path == path).unwrap();
+            assert_eq!(rec.blake3, blake3::hash(&body).to_hex().as_str());
+        }
+        // A repeated member: the later one wins. A hard link copies its (pooled) source.
+        assert_eq!(std::fs::read(out.join("dup")).unwrap(), b"second");
+        assert_eq!(std::fs::read(out.join("hard")).unwrap(), b"body 0");
+        assert_eq!(std::fs::read(out.join("big")).unwrap(), big);
+        // One record per path: the replaced "dup" is forgotten.
+        let dups = recs.iter().filter(|r| r.path == "dup").collect::<Vec<_>>();
+        assert_eq!(dups.len(), 1);
+        assert_eq!(dups[0].blake3, blake3::hash(b"second").to_hex().as_str());
+        assert_eq!(recs.len(), 300 + 3);
+    }
+
+    #[test]
+    fn a_failed_pooled_write_fails_the_extraction() {
+        // "a" is a file, then "a/b" needs it to be a folder.
+        let data = tarball(|b| {
+            file(b, "a", b"file");
+            file(b, "a/b", b"cannot be");
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let err = extract_tar_gz(&data[..], &dir.path().join("x")).unwrap_err();
+        assert!(matches!(err, ExtractError::Io(_)), "{err}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod plan;
 pub mod progress;
 pub mod sink;
 pub mod verify;
+pub mod writers;
 
 use std::path::PathBuf;
 
