@@ -69,51 +69,23 @@ fn write_part(
     } else {
         File::create(part)?
     };
-    // Hash on a second thread while this one writes: the wall time is the slower of the two,
-    // not their sum (chunks are reference-counted, so handing one over copies nothing).
-    let (to_hasher, to_hash) = std::sync::mpsc::sync_channel::<Vec<Bytes>>(2);
-    let (total, hasher) = std::thread::scope(|scope| {
-        let hashing = scope.spawn(move || {
-            for batch in to_hash {
-                for chunk in &batch {
-                    hasher.update(chunk);
-                }
-            }
-            hasher
-        });
-        let written = copy_chunks(&mut batches, &mut out, &to_hasher, offset);
-        drop(to_hasher);
-        let hasher = hashing
-            .join()
-            .map_err(|_| io::Error::other("the hashing thread failed"));
-        Ok::<_, io::Error>((written?, hasher?))
-    })?;
+    // BLAKE3 on this thread: at ~5.6 GB/s, 256 KiB cost ~45 µs, less than handing the batch
+    // to a second thread (tried: 256 MiB pull 326 → 261 ms median, 24 interleaved runs).
+    let mut total = offset;
+    while let Some(batch) = batches.blocking_recv() {
+        for chunk in &batch {
+            out.write_all(chunk)?;
+            hasher.update(chunk);
+            total += chunk.len() as u64;
+        }
+    }
+    out.flush()?;
     Ok(FileRecord {
         path: String::new(),
         size: total,
         blake3: hasher.finalize().to_hex().to_string(),
         link: None,
     })
-}
-
-/// Writes every batch to `out` and hands it to the hasher; returns the total size.
-fn copy_chunks(
-    batches: &mut mpsc::Receiver<Vec<Bytes>>,
-    out: &mut File,
-    to_hasher: &std::sync::mpsc::SyncSender<Vec<Bytes>>,
-    mut total: u64,
-) -> io::Result<u64> {
-    while let Some(batch) = batches.blocking_recv() {
-        to_hasher
-            .send(batch.clone())
-            .map_err(|_| io::Error::other("the hashing thread stopped"))?;
-        for chunk in &batch {
-            out.write_all(chunk)?;
-            total += chunk.len() as u64;
-        }
-    }
-    out.flush()?;
-    Ok(total)
 }
 
 fn hash_into<R: Read>(reader: &mut R, hasher: &mut blake3::Hasher) -> io::Result<u64> {
