@@ -46,73 +46,107 @@ pub fn extract_tar_gz<R: Read>(reader: R, into: &Path) -> Result<Vec<FileRecord>
         let Some(rel) = safe_relative(&entry.path()?, &shown)? else {
             continue;
         };
-        let dest = into.join(&rel);
-        let kind = entry.header().entry_type();
-        match kind {
-            EntryType::Directory => {
-                refuse_links_on_the_way(into, &rel, &shown)?;
-                if writers.holds(&rel) {
-                    writers.drain()?;
-                }
-                fs::create_dir_all(&dest)?;
-            }
-            EntryType::Regular | EntryType::Continuous if entry.size() <= POOLED_MAX => {
-                prepare_parent(into, &rel, &shown, &mut writers)?;
-                let mut data = Vec::with_capacity(entry.size() as usize);
-                entry.read_to_end(&mut data)?;
-                let mode = entry.header().mode().ok();
-                let record_path = slash_path(&rel);
-                writers.submit(Job {
-                    record_path,
-                    rel,
-                    dest,
-                    data,
-                    mode,
-                })?;
-            }
-            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
-                prepare_parent(into, &rel, &shown, &mut writers)?;
-                let mode = entry.header().mode().ok();
-                let (size, hash) = write_hashed(&mut entry, &dest, mode)?;
-                writers.record(record(&rel, size, hash, None));
-            }
-            EntryType::Symlink => {
-                let target = entry
-                    .link_name()?
-                    .ok_or_else(|| unsafe_(&shown, "no target"))?;
-                let target = target.to_path_buf();
-                check_link_target(&rel, &target, &shown)?;
-                prepare_parent(into, &rel, &shown, &mut writers)?;
-                make_symlink(&target, &dest)?;
-                let text = target.to_string_lossy().into_owned();
-                let hash = blake3::hash(text.as_bytes()).to_hex().to_string();
-                writers.record(record(&rel, text.len() as u64, hash, Some(text)));
-            }
-            EntryType::Link => {
-                let target = entry
-                    .link_name()?
-                    .ok_or_else(|| unsafe_(&shown, "no target"))?;
-                let target_rel = safe_relative(&target, &shown)?
-                    .ok_or_else(|| unsafe_(&shown, "hard link to the folder itself"))?;
-                refuse_links_on_the_way(into, &target_rel, &shown)?;
-                // The source may still be queued.
-                writers.drain()?;
-                prepare_parent(into, &rel, &shown, &mut writers)?;
-                let source = into.join(&target_rel);
-                if !fs::symlink_metadata(&source).is_ok_and(|m| m.is_file()) {
-                    return Err(unsafe_(&shown, "hard link to a file not in the archive"));
-                }
-                fs::copy(&source, &dest)?;
-                let (size, hash) = hash_file(&dest)?;
-                writers.record(record(&rel, size, hash, None));
-            }
-            // Metadata members are handled by the tar crate; devices and fifos are skipped.
-            _ => {}
-        }
+        let member = Member {
+            into,
+            dest: into.join(&rel),
+            rel,
+            shown,
+        };
+        member.extract(&mut entry, &mut writers)?;
     }
     let mut rest = archive.into_inner();
     io::copy(&mut rest, &mut io::sink())?;
     Ok(writers.finish()?)
+}
+
+/// One archive member on its way to `dest` (= `into` / `rel`).
+struct Member<'a> {
+    into: &'a Path,
+    rel: PathBuf,
+    dest: PathBuf,
+    /// The member's name as written in the archive, for errors.
+    shown: String,
+}
+
+impl Member<'_> {
+    fn extract<R: Read>(
+        self,
+        entry: &mut tar::Entry<R>,
+        writers: &mut Writers,
+    ) -> Result<(), ExtractError> {
+        let (into, rel, shown) = (self.into, &self.rel, self.shown.as_str());
+        match entry.header().entry_type() {
+            EntryType::Directory => {
+                refuse_links_on_the_way(into, rel, shown)?;
+                if writers.holds(rel) {
+                    writers.drain()?;
+                }
+                fs::create_dir_all(&self.dest)?;
+            }
+            EntryType::Regular | EntryType::Continuous if entry.size() <= POOLED_MAX => {
+                prepare_parent(into, rel, shown, writers)?;
+                let mut data = Vec::with_capacity(entry.size() as usize);
+                entry.read_to_end(&mut data)?;
+                writers.submit(Job {
+                    record_path: slash_path(rel),
+                    mode: entry.header().mode().ok(),
+                    rel: self.rel,
+                    dest: self.dest,
+                    data,
+                })?;
+            }
+            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
+                prepare_parent(into, rel, shown, writers)?;
+                let mode = entry.header().mode().ok();
+                let (size, hash) = write_hashed(entry, &self.dest, mode)?;
+                writers.record(record(rel, size, hash, None));
+            }
+            EntryType::Symlink => {
+                let target = entry
+                    .link_name()?
+                    .ok_or_else(|| unsafe_(shown, "no target"))?;
+                self.symlink(&target, writers)?;
+            }
+            EntryType::Link => {
+                let target = entry
+                    .link_name()?
+                    .ok_or_else(|| unsafe_(shown, "no target"))?;
+                self.hard_link(&target, writers)?;
+            }
+            // Metadata members are handled by the tar crate; devices and fifos are skipped.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn symlink(&self, target: &Path, writers: &mut Writers) -> Result<(), ExtractError> {
+        check_link_target(&self.rel, target, &self.shown)?;
+        prepare_parent(self.into, &self.rel, &self.shown, writers)?;
+        make_symlink(target, &self.dest)?;
+        let text = target.to_string_lossy().into_owned();
+        let hash = blake3::hash(text.as_bytes()).to_hex().to_string();
+        writers.record(record(&self.rel, text.len() as u64, hash, Some(text)));
+        Ok(())
+    }
+
+    /// A hard link becomes a copy of its source, which must be a file the archive wrote.
+    fn hard_link(&self, target: &Path, writers: &mut Writers) -> Result<(), ExtractError> {
+        let shown = self.shown.as_str();
+        let target_rel = safe_relative(target, shown)?
+            .ok_or_else(|| unsafe_(shown, "hard link to the folder itself"))?;
+        refuse_links_on_the_way(self.into, &target_rel, shown)?;
+        // The source may still be queued.
+        writers.drain()?;
+        prepare_parent(self.into, &self.rel, shown, writers)?;
+        let source = self.into.join(&target_rel);
+        if !fs::symlink_metadata(&source).is_ok_and(|m| m.is_file()) {
+            return Err(unsafe_(shown, "hard link to a file not in the archive"));
+        }
+        fs::copy(&source, &self.dest)?;
+        let (size, hash) = hash_file(&self.dest)?;
+        writers.record(record(&self.rel, size, hash, None));
+        Ok(())
+    }
 }
 
 fn record(rel: &Path, size: u64, blake3: String, link: Option<String>) -> FileRecord {
