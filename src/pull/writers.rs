@@ -181,3 +181,59 @@ pub fn set_mode(file: &File, mode: Option<u32>) {
 
 #[cfg(not(unix))]
 pub fn set_mode(_: &File, _: Option<u32>) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(dir: &Path, rel: &str, data: &[u8]) -> Job {
+        Job {
+            record_path: rel.to_string(),
+            rel: PathBuf::from(rel),
+            dest: dir.join(rel),
+            data: data.to_vec(),
+            mode: Some(0o644),
+        }
+    }
+
+    #[test]
+    fn writes_hashes_and_tracks_what_is_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Writers::default();
+        for i in 0..50 {
+            w.submit(job(dir.path(), &format!("f{i}"), format!("{i}").as_bytes()))
+                .unwrap();
+        }
+        assert!(w.holds(Path::new("f7")) && w.holds(Path::new("f7/below")));
+        assert!(!w.holds(Path::new("g")));
+        w.drain().unwrap();
+        assert!(!w.holds(Path::new("f7")));
+        w.forget("f1");
+        let records = w.finish().unwrap();
+        assert_eq!(records.len(), 49, "f1 forgotten, f10..f19 kept");
+        assert!(records.windows(2).all(|p| p[0].path < p[1].path));
+        let r = records.iter().find(|r| r.path == "f10").unwrap();
+        assert_eq!(
+            (r.size, r.blake3.as_str()),
+            (2, blake3::hash(b"10").to_hex().as_str())
+        );
+        assert_eq!(std::fs::read(dir.path().join("f42")).unwrap(), b"42");
+    }
+
+    #[test]
+    fn a_writer_error_comes_back_and_nothing_is_written_through_an_existing_path() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("taken"), b"keep").unwrap();
+        let mut w = Writers::default();
+        w.submit(job(dir.path(), "taken", b"overwrite")).unwrap();
+        // The failure is seen by a later submit or at the end, whichever comes first.
+        let later = (0..100).try_for_each(|i| w.submit(job(dir.path(), &format!("n{i}"), b"x")));
+        let end = w.finish();
+        let err = later
+            .err()
+            .or(end.err())
+            .expect("the failed write is reported");
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists, "{err}");
+        assert_eq!(std::fs::read(dir.path().join("taken")).unwrap(), b"keep");
+    }
+}
