@@ -370,6 +370,22 @@ mod tests {
     }
 
     #[test]
+    fn a_member_replacing_a_folder_drops_the_records_below_it() {
+        let data = tarball(|b| {
+            file(b, "sub/a", b"a");
+            file(b, "sub/b", b"b");
+            file(b, "subway", b"kept");
+            file(b, "sub", b"now a file");
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("x");
+        let recs = extract_tar_gz(&data[..], &out).unwrap();
+        let paths: Vec<_> = recs.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(paths, ["sub", "subway"]);
+        assert_eq!(std::fs::read(out.join("sub")).unwrap(), b"now a file");
+    }
+
+    #[test]
     fn a_failed_pooled_write_fails_the_extraction() {
         // "a" is a file, then "a/b" needs it to be a folder.
         let data = tarball(|b| {
