@@ -201,10 +201,10 @@ impl Downloader {
 }
 
 /// Chunks are handed to the writer in batches of at least this many bytes: one wake-up of
-/// the writer (and of its hasher) per batch instead of one per socket read.
+/// the writer per batch instead of one per socket read.
 const BATCH_BYTES: usize = 256 * 1024;
 /// Batches queued for the writer; with the one being written and the one being filled, a
-/// download holds at most about 2 MiB in memory (with its hasher's queue).
+/// download holds about 1 MiB of body in memory.
 const BATCHES_IN_FLIGHT: usize = 2;
 
 /// The chunks gathered since the last hand-off to the writer.

@@ -84,11 +84,10 @@ impl Member<'_> {
                 fs::create_dir_all(&self.dest)?;
             }
             EntryType::Regular | EntryType::Continuous if entry.size() <= POOLED_MAX => {
-                prepare_parent(into, rel, shown, writers)?;
+                self.prepare(writers)?;
                 let mut data = Vec::with_capacity(entry.size() as usize);
                 entry.read_to_end(&mut data)?;
                 writers.submit(Job {
-                    record_path: slash_path(rel),
                     mode: entry.header().mode().ok(),
                     rel: self.rel,
                     dest: self.dest,
@@ -96,7 +95,7 @@ impl Member<'_> {
                 })?;
             }
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
-                prepare_parent(into, rel, shown, writers)?;
+                self.prepare(writers)?;
                 let mode = entry.header().mode().ok();
                 let (size, hash) = write_hashed(entry, &self.dest, mode)?;
                 writers.record(record(rel, size, hash, None));
@@ -121,11 +120,33 @@ impl Member<'_> {
 
     fn symlink(&self, target: &Path, writers: &mut Writers) -> Result<(), ExtractError> {
         check_link_target(&self.rel, target, &self.shown)?;
-        prepare_parent(self.into, &self.rel, &self.shown, writers)?;
+        self.prepare(writers)?;
         make_symlink(target, &self.dest)?;
         let text = target.to_string_lossy().into_owned();
         let hash = blake3::hash(text.as_bytes()).to_hex().to_string();
         writers.record(record(&self.rel, text.len() as u64, hash, Some(text)));
+        Ok(())
+    }
+
+    /// Creates the parent folders and removes whatever sits at the destination (never
+    /// followed), after the pool wrote what it may still be writing there.
+    fn prepare(&self, writers: &mut Writers) -> Result<(), ExtractError> {
+        refuse_links_on_the_way(self.into, &self.rel, &self.shown)?;
+        if writers.holds(&self.rel) {
+            writers.drain()?;
+        }
+        if let Some(parent) = self.dest.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        if let Ok(m) = fs::symlink_metadata(&self.dest) {
+            writers.drain()?;
+            writers.forget(&slash_path(&self.rel));
+            if m.is_dir() {
+                fs::remove_dir_all(&self.dest)?;
+            } else {
+                fs::remove_file(&self.dest)?;
+            }
+        }
         Ok(())
     }
 
@@ -137,7 +158,7 @@ impl Member<'_> {
         refuse_links_on_the_way(self.into, &target_rel, shown)?;
         // The source may still be queued.
         writers.drain()?;
-        prepare_parent(self.into, &self.rel, shown, writers)?;
+        self.prepare(writers)?;
         let source = self.into.join(&target_rel);
         if !fs::symlink_metadata(&source).is_ok_and(|m| m.is_file()) {
             return Err(unsafe_(shown, "hard link to a file not in the archive"));
@@ -220,34 +241,6 @@ fn refuse_links_on_the_way(into: &Path, rel: &Path, shown: &str) -> Result<(), E
                 return Err(unsafe_(shown, "writes through a symbolic link"));
             }
             _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// Creates the parent folders and removes whatever sits at the destination (never followed),
-/// after the pool wrote what it may still be writing there.
-fn prepare_parent(
-    into: &Path,
-    rel: &Path,
-    shown: &str,
-    writers: &mut Writers,
-) -> Result<(), ExtractError> {
-    refuse_links_on_the_way(into, rel, shown)?;
-    if writers.holds(rel) {
-        writers.drain()?;
-    }
-    let dest = into.join(rel);
-    if let Some(parent) = dest.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    if let Ok(m) = fs::symlink_metadata(&dest) {
-        writers.drain()?;
-        writers.forget(&slash_path(rel));
-        if m.is_dir() {
-            fs::remove_dir_all(&dest)?;
-        } else {
-            fs::remove_file(&dest)?;
         }
     }
     Ok(())

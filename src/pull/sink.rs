@@ -61,7 +61,7 @@ fn write_part(
     // Chunks arrive large (tens to hundreds of KiB): written as they are, no second copy.
     let mut out = if offset > 0 {
         let mut existing = File::open(part)?.take(offset);
-        let n = hash_into(&mut existing, &mut hasher)?;
+        let n = io::copy(&mut existing, &mut hasher)?;
         if n != offset {
             return Err(io::Error::other("the part file shrank"));
         }
@@ -86,20 +86,6 @@ fn write_part(
         blake3: hasher.finalize().to_hex().to_string(),
         link: None,
     })
-}
-
-fn hash_into<R: Read>(reader: &mut R, hasher: &mut blake3::Hasher) -> io::Result<u64> {
-    struct Tee<'a>(&'a mut blake3::Hasher);
-    impl Write for Tee<'_> {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.update(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    io::copy(reader, &mut Tee(hasher))
 }
 
 /// A blocking `Read` over the batches of chunks sent by the async side; end of channel = end

@@ -123,8 +123,9 @@ impl VerifyReport {
 pub fn read_manifest(dir: &Path) -> io::Result<Manifest> {
     let text = std::fs::read_to_string(dir.join(MANIFEST))?;
     let invalid = |m: String| io::Error::new(io::ErrorKind::InvalidData, m);
-    let format = serde_json::from_str::<serde_json::Value>(&text)
-        .map_err(|e| invalid(e.to_string()))?
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+    let format = value
         .get("pxa_manifest")
         .and_then(serde_json::Value::as_u64);
     if format != Some(MANIFEST_FORMAT.into()) {
@@ -133,7 +134,7 @@ pub fn read_manifest(dir: &Path) -> io::Result<Manifest> {
             "manifest format {found}, this pxa reads {MANIFEST_FORMAT}: pull the version again"
         )));
     }
-    serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))
+    serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
 }
 
 /// Re-checks every file of the manifest: presence, size, BLAKE3 hash (and link targets).

@@ -1,7 +1,6 @@
 //! A few threads that create, write and hash the small files of an archive (and the records of
-//! every file extracted), so that the
-//! kernel's per-file work (inode, directory entry, page cache) runs beside the un-gzipping and
-//! reading of the next members instead of after it.
+//! every file extracted), so that the kernel's per-file work (inode, directory entry, page
+//! cache) runs beside the un-gzipping and reading of the next members instead of after it.
 //!
 //! The extracting thread stays in charge of every check and of the order that matters: it
 //! prepares each member's folder, submits the member's bytes here, and drains the pool before
@@ -17,6 +16,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
+use super::extract::slash_path;
 use super::verify::FileRecord;
 
 /// Members up to this size are read into memory and written by the pool; larger ones are
@@ -25,7 +25,6 @@ pub const POOLED_MAX: u64 = 512 * 1024;
 
 /// One small file to write.
 pub struct Job {
-    pub record_path: String,
     pub rel: PathBuf,
     pub dest: PathBuf,
     pub data: Vec<u8>,
@@ -163,7 +162,7 @@ fn write(job: &Job) -> io::Result<FileRecord> {
     file.write_all(&job.data)?;
     set_mode(&file, job.mode);
     Ok(FileRecord {
-        path: job.record_path.clone(),
+        path: slash_path(&job.rel),
         size: job.data.len() as u64,
         blake3: blake3::hash(&job.data).to_hex().to_string(),
         link: None,
@@ -188,7 +187,6 @@ mod tests {
 
     fn job(dir: &Path, rel: &str, data: &[u8]) -> Job {
         Job {
-            record_path: rel.to_string(),
             rel: PathBuf::from(rel),
             dest: dir.join(rel),
             data: data.to_vec(),
