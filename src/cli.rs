@@ -8,6 +8,7 @@ use crate::api::models::Kind;
 use crate::output::Format;
 use crate::pull::progress::Mode as ProgressMode;
 
+pub mod values;
 mod write_args;
 pub use write_args::*;
 
@@ -49,7 +50,7 @@ pub struct GlobalArgs {
     pub jq: Option<String>,
     /// Seconds (or 30s, 10m, 1h) to wait for the server before giving up; for `wait`, how long
     /// to wait for the stage [env: POLYAXON_TIMEOUT] [default: 60; wait: 10m]
-    #[arg(long, global = true, value_name = "SECS", value_parser = crate::commands::write::parse_seconds)]
+    #[arg(long, global = true, value_name = "SECS", value_parser = values::parse_seconds)]
     pub timeout: Option<f64>,
     /// Do not verify TLS certificates (prints a warning)
     #[arg(long, global = true)]

@@ -1,6 +1,7 @@
 //! The HTTP client and its single request funnel: headers, timeouts, retries, typed errors.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -12,7 +13,6 @@ use url::Url;
 
 use super::error::{ApiError, TransportKind};
 pub use super::retry::{backoff, parse_retry_after, retry_after};
-use crate::output;
 
 /// The service header value we announce; ≥ 1.18.0 makes the server answer lineage-only `meta_info`.
 pub const SERVICE_VERSION: &str = "2.18.0";
@@ -50,8 +50,26 @@ pub struct ClientConfig {
     pub service_header: (String, String),
     /// Attempts for idempotent requests on transient failures (1 = no retry).
     pub attempts: u32,
-    pub verbose: bool,
 }
+
+/// What the client does, as it happens: the client prints nothing itself; whoever builds it
+/// may watch these (the `-v` lines).
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A request is about to be sent (the URL without credentials).
+    Sending { method: &'a str, url: &'a str },
+    /// The server answered with this status after `elapsed`.
+    Answered {
+        status: u16,
+        url: &'a str,
+        elapsed: Duration,
+    },
+    /// A failed idempotent request will be sent again after `wait`.
+    Retrying { wait: Duration, error: &'a ApiError },
+}
+
+/// A watcher of the client's [`Event`]s.
+pub type Observer = Arc<dyn Fn(&Event<'_>) + Send + Sync>;
 
 /// One request, described before it is sent (also what `--dry-run` prints).
 #[derive(Debug, Clone, Serialize)]
@@ -92,6 +110,7 @@ impl ApiRequest {
 pub struct Client {
     http: reqwest::Client,
     config: ClientConfig,
+    observer: Option<Observer>,
 }
 
 impl Client {
@@ -139,7 +158,14 @@ impl Client {
         Ok(Self {
             http: builder.build()?,
             config,
+            observer: None,
         })
+    }
+
+    /// The same client, reporting what it does to `observer`.
+    pub fn with_observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -204,10 +230,7 @@ impl Client {
                 Ok(done) => return Ok(done),
                 Err((err, retry_after)) if attempt < attempts && err.is_transient() => {
                     let wait = retry_after.unwrap_or_else(|| backoff(attempt));
-                    self.debug(format_args!(
-                        "retrying in {} ms after: {err}",
-                        wait.as_millis()
-                    ));
+                    self.observe(&Event::Retrying { wait, error: &err });
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
@@ -234,7 +257,10 @@ impl Client {
     ) -> Result<Response, (ApiError, Option<Duration>)> {
         let shown = redact(&request.url);
         let started = Instant::now();
-        self.debug(format_args!("> {} {}", request.method, shown));
+        self.observe(&Event::Sending {
+            method: request.method.as_str(),
+            url: &shown,
+        });
         let mut builder = self
             .http
             .request(request.method.clone(), request.url.clone());
@@ -249,12 +275,11 @@ impl Client {
             .await
             .map_err(|e| (transport_error(&request.method, &shown, &e), None))?;
         let status = response.status();
-        self.debug(format_args!(
-            "< {} {} ({} ms)",
-            status.as_u16(),
-            shown,
-            started.elapsed().as_millis()
-        ));
+        self.observe(&Event::Answered {
+            status: status.as_u16(),
+            url: &shown,
+            elapsed: started.elapsed(),
+        });
         if status.is_success() {
             return Ok(response);
         }
@@ -312,9 +337,9 @@ impl Client {
         Ok(())
     }
 
-    fn debug(&self, args: std::fmt::Arguments<'_>) {
-        if self.config.verbose {
-            output::debug(args);
+    fn observe(&self, event: &Event<'_>) {
+        if let Some(observer) = &self.observer {
+            observer(event);
         }
     }
 }
@@ -429,7 +454,6 @@ mod tests {
             connect_timeout: Duration::from_secs(5),
             service_header: ("X-POLYAXON-SERVICE".into(), SERVICE_VERSION.into()),
             attempts: 1,
-            verbose: false,
         })
         .unwrap()
     }

@@ -197,7 +197,7 @@ pub struct WaitArgs {
     #[arg(long = "for", value_enum, value_name = "STAGE")]
     pub stage: Stage,
     /// First pause between polls (30s, 1m, or seconds); grows up to 30 s
-    #[arg(long, default_value = "2s", value_parser = crate::commands::write::parse_duration)]
+    #[arg(long, default_value = "2s", value_parser = super::values::parse_duration)]
     pub interval: std::time::Duration,
     /// The global --timeout, filled in by the dispatcher.
     #[arg(skip)]

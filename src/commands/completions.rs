@@ -1,28 +1,21 @@
 //! `pxa completions SHELL` and `pxa man`: generated from the same clap tree.
 
-use std::io::Write;
-
 use anyhow::Result;
 use clap::CommandFactory;
 
 use crate::cli::Cli;
+use crate::output::Printer;
 
-pub fn completions(shell: clap_complete::Shell) -> Result<()> {
+pub fn completions(shell: clap_complete::Shell, printer: &Printer) -> Result<()> {
     let mut cmd = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut cmd, "pxa", &mut script);
-    let mut out = std::io::stdout().lock();
-    out.write_all(&script)?;
-    out.flush()?;
-    Ok(())
+    Ok(printer.out_bytes(&script)?)
 }
 
-pub fn man() -> Result<()> {
+pub fn man(printer: &Printer) -> Result<()> {
     let cmd = Cli::command();
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd).render(&mut page)?;
-    let mut out = std::io::stdout().lock();
-    out.write_all(&page)?;
-    out.flush()?;
-    Ok(())
+    Ok(printer.out_bytes(&page)?)
 }

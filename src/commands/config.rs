@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::Context;
 use crate::cli::{ConfigCommand, ConfigKey};
 use crate::exit::CliError;
-use crate::output::{self, Format};
+use crate::output::Format;
 use crate::reference::ProjectRef;
 use crate::settings::{Source, parse_host, write_json_key};
 
@@ -129,7 +129,8 @@ fn set(ctx: &Context, key: ConfigKey, value: Option<String>) -> Result<()> {
     write_json_key(&path, field, stored, aliases)
         .with_context(|| format!("cannot write {}", path.display()))?;
     let verb = if removing { "removed" } else { "saved" };
-    output::note(&format!("{verb} {field} in {}", path.display()));
+    ctx.printer()
+        .note(&format!("{verb} {field} in {}", path.display()));
     Ok(())
 }
 
@@ -167,12 +168,13 @@ fn set_project(ctx: &Context, value: Option<String>) -> Result<()> {
             let p = ProjectRef::parse(&v)?;
             write_json_key(&path, "owner", Some(Value::from(p.owner.clone())), &[])?;
             write_json_key(&path, "name", Some(Value::from(p.name.clone())), &["uuid"])?;
-            output::note(&format!("saved project {p} in {}", path.display()));
+            ctx.printer()
+                .note(&format!("saved project {p} in {}", path.display()));
         }
         None => match std::fs::remove_file(&path) {
-            Ok(()) => output::note(&format!("removed {}", path.display())),
+            Ok(()) => ctx.printer().note(&format!("removed {}", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                output::note("no project was saved")
+                ctx.printer().note("no project was saved")
             }
             Err(e) => return Err(e).with_context(|| format!("cannot remove {}", path.display())),
         },

@@ -19,14 +19,15 @@ pub mod verify;
 pub mod wait;
 pub mod write;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
 
+use crate::api::client::Event;
 use crate::api::{Client, Kind, Registry};
 use crate::cli::{Cli, Command, VersionArgs};
 use crate::exit::CliError;
-use crate::output::{self, Output};
+use crate::output::{self, Output, Printer};
 use crate::reference::{ProjectRef, Target, validate_version};
 use crate::settings::{Flags, Settings};
 
@@ -56,12 +57,23 @@ impl Context {
         if let Some(c) = self.client.get() {
             return Ok(c);
         }
-        let client = Client::new(self.settings.client_config())
+        let mut client = Client::new(self.settings.client_config())
             .map_err(|e| {
                 CliError::usage(format!("{e:#}"))
                     .with_hint("--ca-cert (POLYAXON_SSL_CA_CERT) takes a readable PEM file; the token must be plain text")
             })?;
+        if self.settings.verbose {
+            let printer = self.printer().clone();
+            client = client.with_observer(Arc::new(move |event: &Event<'_>| {
+                printer.debug(format_args!("{}", verbose_line(event)));
+            }));
+        }
         Ok(self.client.get_or_init(|| client))
+    }
+
+    /// Where the command prints notes, warnings and prompts.
+    pub fn printer(&self) -> &Printer {
+        self.out.printer()
     }
 
     pub fn registry(&self, project: ProjectRef) -> Registry {
@@ -117,13 +129,27 @@ impl Context {
     }
 }
 
-/// Resolves settings, then runs the chosen command.
-pub async fn run(cli: Cli) -> Result<()> {
-    output::set_color(cli.global.color);
+/// The `-v` line for what the client does (never the token: URLs come without credentials).
+fn verbose_line(event: &Event<'_>) -> String {
+    match event {
+        Event::Sending { method, url } => format!("> {method} {url}"),
+        Event::Answered {
+            status,
+            url,
+            elapsed,
+        } => format!("< {status} {url} ({} ms)", elapsed.as_millis()),
+        Event::Retrying { wait, error } => {
+            format!("retrying in {} ms after: {error}", wait.as_millis())
+        }
+    }
+}
+
+/// Resolves settings, then runs the chosen command, printing through `printer`.
+pub async fn run(cli: Cli, printer: &Printer) -> Result<()> {
     // Commands that need no settings, files or network.
     match cli.command {
-        Command::Completions { shell } => return completions::completions(shell),
-        Command::Man => return completions::man(),
+        Command::Completions { shell } => return completions::completions(shell, printer),
+        Command::Man => return completions::man(printer),
         _ => {}
     }
     let flags = Flags {
@@ -142,16 +168,16 @@ pub async fn run(cli: Cli) -> Result<()> {
         .transpose()?;
     let settings = Settings::from_process(&flags)?;
     for warning in settings.warnings() {
-        output::warn(&warning);
+        printer.warn(&warning);
     }
     if settings.verbose {
         for (name, source) in &settings.sources {
-            output::debug(format_args!("{name} from {source}"));
+            printer.debug(format_args!("{name} from {source}"));
         }
     }
     let ctx = Context::new(
         settings,
-        Output::new(cli.global.output, jq),
+        Output::new(cli.global.output, jq, printer.clone()),
         cli.global.kind,
     );
     match cli.command {

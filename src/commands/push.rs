@@ -11,7 +11,6 @@ use super::write::{self, Fields};
 use crate::api::{Kind, ProjectVersion};
 use crate::cli::PushArgs;
 use crate::exit::{CliError, Code};
-use crate::output;
 use crate::reference::{ProjectRef, validate_version};
 
 /// Where the official CLI keeps pulled versions when no root is given.
@@ -71,7 +70,7 @@ pub async fn run(args: PushArgs, ctx: &Context) -> Result<()> {
     if args.clean && !args.dry_run {
         std::fs::remove_dir_all(&dir)
             .map_err(|e| anyhow::anyhow!("pushed, but cannot remove {}: {e}", dir.display()))?;
-        output::note(&format!("removed {}", dir.display()));
+        ctx.printer().note(&format!("removed {}", dir.display()));
     }
     Ok(())
 }

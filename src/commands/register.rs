@@ -8,7 +8,6 @@ use super::{Context, get::print_version};
 use crate::api::{ApiError, ApiRequest, Kind, Registry, versions::requests};
 use crate::cli::RegisterArgs;
 use crate::exit::{CliError, Code};
-use crate::output;
 
 /// How a register behaves when the version exists, and whether to send anything.
 #[derive(Debug, Clone, Copy)]
@@ -30,7 +29,7 @@ pub async fn run(args: RegisterArgs, ctx: &Context) -> Result<()> {
         );
     }
     if fields.run.is_some() && fields.artifacts.is_none() {
-        output::warn(
+        ctx.printer().warn(
             "--run-uid without --artifacts links no lineage: the version will point at the run \
              but a pull downloads nothing; name the lineage entries with --artifacts a,b",
         );
@@ -198,7 +197,7 @@ pub async fn show_version(
     action: &str,
 ) -> Result<()> {
     let version = ctx.client()?.get_version(registry, name).await?;
-    output::note(&format!(
+    ctx.printer().note(&format!(
         "{action} {} version {}:{name}",
         registry.kind, registry.project
     ));

@@ -219,7 +219,6 @@ impl Settings {
             connect_timeout: self.timeout.min(Duration::from_secs(10)),
             service_header: self.service_header.clone(),
             attempts: 3,
-            verbose: self.verbose,
         }
     }
 
