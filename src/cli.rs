@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::api::models::Kind;
 use crate::output::Format;
-use crate::pull::progress::Mode as ProgressMode;
+use crate::output::progress::Mode as ProgressMode;
 
 pub mod values;
 mod write_args;

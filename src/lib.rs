@@ -6,6 +6,7 @@ pub mod commands;
 pub mod compat;
 pub mod exit;
 pub mod output;
+pub mod progress;
 pub mod pull;
 pub mod reference;
 pub mod settings;

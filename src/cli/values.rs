@@ -8,6 +8,7 @@ use clap::ValueEnum;
 use clap::builder::PossibleValue;
 
 use crate::api::models::{Kind, Stage};
+use crate::output::progress::Mode as ProgressMode;
 use crate::output::{ColorChoice, Format};
 
 /// Implements [`ValueEnum`] for an enum from its variants, names and optional help.
@@ -53,6 +54,14 @@ value_enum!(ColorChoice {
     ColorChoice::Auto => "auto", "Color when stderr is a terminal and NO_COLOR is unset";
     ColorChoice::Always => "always";
     ColorChoice::Never => "never";
+});
+
+value_enum!(ProgressMode {
+    ProgressMode::Auto => "auto", "Bars on a terminal, plain lines otherwise";
+    ProgressMode::Bars => "bars", "Live bars (terminal)";
+    ProgressMode::Plain => "plain", "A plain line at most every 5 s and at each finished entry";
+    ProgressMode::Json => "json", "One JSON event per line";
+    ProgressMode::None => "none", "Errors only";
 });
 
 /// `30s`, `10m`, `1h`, `500ms` or plain seconds (`90`, `1.5`).

@@ -12,8 +12,8 @@ use super::Context;
 use crate::api::{ListParams, Registry};
 use crate::cli::PullArgs;
 use crate::exit::{CliError, Code};
+use crate::output::progress::{Mode, Progress};
 use crate::pull::download::Downloader;
-use crate::pull::progress::{Mode, Progress};
 use crate::pull::{Options, VersionReport, pull_many};
 
 /// Where the official CLI pulls to when neither --path nor POLYAXON_OFFLINE_ROOT is set.
@@ -46,7 +46,7 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
     } else {
         args.progress
     };
-    let progress = Arc::new(Progress::new(mode));
+    let progress = Arc::new(Progress::new(mode, ctx.printer().clone()));
     let dl = Downloader {
         client: client.clone(),
         retries: args.retries,

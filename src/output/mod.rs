@@ -3,6 +3,7 @@
 
 pub mod jq;
 mod printer;
+pub mod progress;
 mod render;
 mod time;
 

@@ -6,6 +6,8 @@ use std::fmt;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use indicatif::ProgressDrawTarget;
+
 /// `--color`: whether the `error:`/`warning:`/`hint:` labels on stderr are coloured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColorChoice {
@@ -216,6 +218,14 @@ impl Printer {
             answer.trim().to_ascii_lowercase().as_str(),
             "y" | "yes"
         ))
+    }
+
+    /// Where progress bars draw: stderr at `hz` redraws a second, hidden when buffered.
+    pub(super) fn progress_target(&self, hz: u8) -> ProgressDrawTarget {
+        match &*lock(&self.inner.err) {
+            Sink::Stderr => ProgressDrawTarget::stderr_with_hz(hz),
+            _ => ProgressDrawTarget::hidden(),
+        }
     }
 
     /// What was written to a buffered stdout so far (empty for the terminal).

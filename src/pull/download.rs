@@ -17,19 +17,19 @@ use tokio::time::timeout;
 use url::Url;
 
 use super::plan::Fetch;
-use super::progress::Progress;
 use super::sink::Sink;
 use super::verify::FileRecord;
 use crate::api::client::backoff;
 use crate::api::{ApiError, ApiRequest, Client};
 use crate::exit::Code;
+use crate::progress::{Item, Reporter, Retry};
 
 /// Shared by every download of a run.
 pub struct Downloader {
     pub client: Client,
     pub retries: u32,
     pub stall: Duration,
-    pub progress: Arc<Progress>,
+    pub progress: Arc<dyn Reporter>,
     pub slots: Arc<Semaphore>,
 }
 
@@ -98,7 +98,12 @@ impl Downloader {
                 Ok(got) => return Ok(got),
                 Err(f) if f.transient && attempt <= self.retries => {
                     let wait = f.retry_after.unwrap_or_else(|| backoff(attempt));
-                    self.progress.retry(label, attempt, wait, &f.message);
+                    let retry = Retry {
+                        attempt: attempt + 1,
+                        wait,
+                        why: &f.message,
+                    };
+                    self.progress.retrying(Item::entry(label), retry);
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
@@ -133,7 +138,7 @@ impl Downloader {
                 offset,
             }
         };
-        self.progress.begin(label, declared);
+        self.progress.started(Item::entry(label), declared);
         let (tx, rx) = mpsc::channel::<Vec<Bytes>>(BATCHES_IN_FLIGHT);
         let writer = tokio::task::spawn_blocking(move || sink.run(rx));
         let streamed = self.stream(label, response, declared, tx).await;
@@ -162,7 +167,8 @@ impl Downloader {
                 Ok(Some(Err(e))) => break Err(cut_or_broken(received, declared, &e.to_string())),
                 Ok(Some(Ok(chunk))) => {
                     received += chunk.len() as u64;
-                    self.progress.advance(label, chunk.len() as u64);
+                    self.progress
+                        .advanced(Item::entry(label), chunk.len() as u64);
                     // A closed channel: the writer stopped early; its own result says why.
                     if let Some(full) = batch.push(chunk)
                         && tx.send(full).await.is_err()

@@ -6,7 +6,6 @@ pub mod extract;
 pub mod metadata;
 pub mod place;
 pub mod plan;
-pub mod progress;
 pub mod sink;
 pub mod verify;
 pub mod writers;
@@ -20,6 +19,7 @@ use serde_json::json;
 use crate::api::models::RunArtifact;
 use crate::api::{Kind, ProjectVersion, Registry, Resource};
 use crate::exit::Code;
+use crate::progress::{Finished, Item, Planned};
 use download::{Downloader, Failure, Got, Target};
 use place::Staging;
 use plan::{Entry, Fetch, StreamBase};
@@ -85,7 +85,7 @@ pub async fn pull_version(
             entries,
         },
         Err(f) => {
-            dl.progress.fail(name, &f.message);
+            dl.progress.failed(Item::entry(name), &f.message);
             VersionReport {
                 version: name.to_string(),
                 path: None,
@@ -146,7 +146,10 @@ async fn pull_inner(
         records.push(verify::record_of(&staging.dir, file).map_err(Failure::io)?);
     }
     let todo = entries.iter().filter(|e| e.skip.is_none()).count();
-    dl.progress.add_entries(todo as u64);
+    dl.progress.planned(Planned {
+        entries: todo as u64,
+        ..Planned::default()
+    });
     let results: Vec<EntryResult> = stream::iter(&entries)
         .map(|e| run_entry(dl, &staging, e, name))
         .buffer_unordered(opts.jobs.max(1))
@@ -319,12 +322,16 @@ async fn run_entry(
             if e.fetch == Fetch::File || (files.len() == 1 && files[0].path == e.rel) {
                 report.blake3 = files.first().map(|f| f.blake3.clone());
             }
-            dl.progress
-                .finish(&label, report.bytes, files.len() as u64, status);
+            let done = Finished {
+                bytes: report.bytes,
+                files: files.len() as u64,
+                status,
+            };
+            dl.progress.finished(Item::entry(&label), done);
             (report, Ok(files))
         }
         Err(f) => {
-            dl.progress.fail(&label, &f.message);
+            dl.progress.failed(Item::entry(&label), &f.message);
             report.status = "failed";
             report.reason = Some(f.message.clone());
             (report, Err(f))
