@@ -12,7 +12,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::error::{ApiError, TransportKind};
-pub use super::retry::{backoff, parse_retry_after, retry_after};
+use super::retry::{RetryPolicy, retry_after};
 
 /// The service header value we announce; ≥ 1.18.0 makes the server answer lineage-only `meta_info`.
 pub const SERVICE_VERSION: &str = "2.18.0";
@@ -48,8 +48,8 @@ pub struct ClientConfig {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub service_header: (String, String),
-    /// Attempts for idempotent requests on transient failures (1 = no retry).
-    pub attempts: u32,
+    /// How idempotent requests are retried on transient failures.
+    pub reads: RetryPolicy,
 }
 
 /// What the client does, as it happens: the client prints nothing itself; whoever builds it
@@ -202,59 +202,41 @@ impl Client {
 
     /// Sends a request and returns the 2xx response; anything else becomes an [`ApiError`].
     /// Idempotent requests are retried on transient failures.
-    pub async fn send(&self, request: &ApiRequest) -> Result<Response, ApiError> {
+    pub(super) async fn send(&self, request: &ApiRequest) -> Result<Response, ApiError> {
         let none = HeaderMap::new();
         self.with_retries(request, || self.send_once(request, &none))
             .await
     }
 
-    /// Runs `once` until it succeeds, fails for good, or (idempotent requests only) the
-    /// attempts are used up; waits `Retry-After` or the backoff in between.
-    async fn with_retries<T, F, Fut>(
-        &self,
-        request: &ApiRequest,
-        mut once: F,
-    ) -> Result<T, ApiError>
+    /// Runs `once` under the read policy (idempotent requests) or once (writes), reporting
+    /// each retry to the observer.
+    async fn with_retries<T, F, Fut>(&self, request: &ApiRequest, once: F) -> Result<T, ApiError>
     where
         F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, (ApiError, Option<Duration>)>>,
+        Fut: std::future::Future<Output = Result<T, ApiError>>,
     {
-        let attempts = if request.idempotent() {
-            self.config.attempts.max(1)
+        let policy = if request.idempotent() {
+            self.config.reads
         } else {
-            1
+            RetryPolicy::ONCE
         };
-        let mut attempt = 1;
-        loop {
-            match once().await {
-                Ok(done) => return Ok(done),
-                Err((err, retry_after)) if attempt < attempts && err.is_transient() => {
-                    let wait = retry_after.unwrap_or_else(|| backoff(attempt));
-                    self.observe(&Event::Retrying { wait, error: &err });
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                Err((err, _)) => return Err(err),
-            }
-        }
+        policy
+            .run(once, |r| {
+                self.observe(&Event::Retrying {
+                    wait: r.wait,
+                    error: r.error,
+                })
+            })
+            .await
     }
 
-    /// Sends a request exactly once with extra headers (e.g. `Range`), for callers that own
-    /// their retry loop (downloads). Returns the 2xx response, or the error with the
-    /// server's `Retry-After` when it gave one.
-    pub async fn send_attempt(
+    /// The one place a request is sent: `-v` events, redacted URLs, typed errors (with the
+    /// server's `Retry-After`). `headers` are added to the client's own.
+    pub(super) async fn send_once(
         &self,
         request: &ApiRequest,
         headers: &HeaderMap,
-    ) -> Result<Response, (ApiError, Option<Duration>)> {
-        self.send_once(request, headers).await
-    }
-
-    async fn send_once(
-        &self,
-        request: &ApiRequest,
-        headers: &HeaderMap,
-    ) -> Result<Response, (ApiError, Option<Duration>)> {
+    ) -> Result<Response, ApiError> {
         let shown = redact(&request.url);
         let started = Instant::now();
         self.observe(&Event::Sending {
@@ -273,7 +255,7 @@ impl Client {
         let response = builder
             .send()
             .await
-            .map_err(|e| (transport_error(&request.method, &shown, &e), None))?;
+            .map_err(|e| transport_error(&request.method, &shown, &e))?;
         let status = response.status();
         self.observe(&Event::Answered {
             status: status.as_u16(),
@@ -290,16 +272,14 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         let body = self.scrub(&read_error_body(response).await).into_bytes();
-        Err((
-            ApiError::from_response(
-                request.method.as_str(),
-                &shown,
-                status,
-                content_type.as_deref(),
-                &body,
-            ),
-            retry_after,
-        ))
+        Err(ApiError::from_response(
+            request.method.as_str(),
+            &shown,
+            status,
+            content_type.as_deref(),
+            &body,
+        )
+        .with_retry_after(retry_after))
     }
 
     /// Sends a request and decodes its JSON answer. A body cut off or undecodable in transit
@@ -352,7 +332,7 @@ pub fn redact(url: &Url) -> String {
     url.to_string()
 }
 
-fn transport_error(method: &Method, url: &str, err: &reqwest::Error) -> ApiError {
+pub(super) fn transport_error(method: &Method, url: &str, err: &reqwest::Error) -> ApiError {
     let kind = if err.is_timeout() {
         TransportKind::Timeout
     } else if err.is_connect() {
@@ -388,7 +368,7 @@ async fn read_answer(
     mut response: Response,
     method: &Method,
     shown: &str,
-) -> Result<Vec<u8>, (ApiError, Option<Duration>)> {
+) -> Result<Vec<u8>, ApiError> {
     let too_large = || ApiError::Decode {
         method: method.to_string(),
         url: shown.to_string(),
@@ -398,7 +378,7 @@ async fn read_answer(
         .content_length()
         .is_some_and(|n| n > MAX_ANSWER as u64)
     {
-        return Err((too_large(), None));
+        return Err(too_large());
     }
     // Chunks are kept as they come and joined once at the end: a growing Vec would hold its
     // old and new buffers at once on every doubling (~3x the answer at the peak).
@@ -407,14 +387,14 @@ async fn read_answer(
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) if total + chunk.len() > MAX_ANSWER => {
-                return Err((too_large(), None));
+                return Err(too_large());
             }
             Ok(Some(chunk)) => {
                 total += chunk.len();
                 parts.push(chunk);
             }
             Ok(None) => break,
-            Err(e) => return Err((transport_error(method, shown, &e), None)),
+            Err(e) => return Err(transport_error(method, shown, &e)),
         }
     }
     let mut out = Vec::with_capacity(total);
@@ -453,7 +433,7 @@ mod tests {
             timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(5),
             service_header: ("X-POLYAXON-SERVICE".into(), SERVICE_VERSION.into()),
-            attempts: 1,
+            reads: RetryPolicy::ONCE,
         })
         .unwrap()
     }

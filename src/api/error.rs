@@ -1,7 +1,11 @@
 //! Typed API errors: every failed request keeps its method, URL, status and the server's message.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use serde_json::Value;
+
+use super::retry::Transient;
 
 use crate::exit::Code;
 
@@ -27,6 +31,8 @@ pub enum ApiError {
         message: Option<String>,
         /// The server's empty 405 that stands in for a 500 on writes.
         disguised_server_error: bool,
+        /// How long the server asked us to wait before trying again (429, 503).
+        retry_after: Option<Duration>,
     },
     /// The request never got a complete answer.
     #[error("{method} {url}: {detail}")]
@@ -81,7 +87,16 @@ impl ApiError {
             status_text,
             message: server_message(content_type, body),
             disguised_server_error: disguised,
+            retry_after: None,
         }
+    }
+
+    /// The same error, remembering the server's `Retry-After`.
+    pub fn with_retry_after(mut self, wait: Option<Duration>) -> Self {
+        if let Self::Http { retry_after, .. } = &mut self {
+            *retry_after = wait;
+        }
+        self
     }
 
     /// The HTTP status, when the server answered.
@@ -163,13 +178,22 @@ impl ApiError {
         };
         Some(text.to_string())
     }
+}
 
-    /// Whether the same request may succeed if sent again.
-    pub fn is_transient(&self) -> bool {
+impl Transient for ApiError {
+    /// 429, 500, 502, 503, 504, and a connection that failed, timed out or broke off.
+    fn is_transient(&self) -> bool {
         match self {
             Self::Http { status, .. } => matches!(*status, 429 | 500 | 502 | 503 | 504),
             Self::Transport { kind, .. } => *kind != TransportKind::Other,
             Self::Decode { .. } => false,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Http { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The typed Polyaxon REST client: one request funnel, models, errors and endpoints.
 
 pub mod client;
+pub mod download;
 pub mod error;
 pub mod models;
 pub mod retry;

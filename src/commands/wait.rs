@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use super::register::show_version;
 use super::{Context, not_found_hint};
+use crate::api::retry::Transient;
 use crate::cli::WaitArgs;
 use crate::exit::{CliError, Code};
 

@@ -130,7 +130,7 @@ async fn pull_inner(
         .client
         .get_version(reg, name)
         .await
-        .map_err(|e| Failure::from_api(e, None))?;
+        .map_err(Failure::from_api)?;
     let entries = plan_entries(dl, reg, &version, opts).await?;
     let fingerprint = json!({
         "uuid": version.uuid, "updated_at": version.updated_at,
@@ -234,7 +234,7 @@ async fn plan_entries(
         .client
         .get_run(owner, &run_project, &uuid)
         .await
-        .map_err(|e| Failure::from_api(e, None))?;
+        .map_err(Failure::from_api)?;
     let settings = run.item.settings.clone().unwrap_or_default();
     let base = StreamBase::new(
         &dl.client.config().host,

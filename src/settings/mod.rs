@@ -10,6 +10,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::api::client::{ClientConfig, SERVICE_VERSION, Secret};
+use crate::api::retry::RetryPolicy;
 use crate::exit::CliError;
 use crate::reference::ProjectRef;
 
@@ -218,7 +219,7 @@ impl Settings {
             timeout: self.timeout,
             connect_timeout: self.timeout.min(Duration::from_secs(10)),
             service_header: self.service_header.clone(),
-            attempts: 3,
+            reads: RetryPolicy::READS,
         }
     }
 
