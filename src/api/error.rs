@@ -145,39 +145,6 @@ impl ApiError {
             Self::Decode { .. } => Code::Failure,
         }
     }
-
-    /// A next step for the user, when there is an obvious one.
-    pub fn hint(&self) -> Option<String> {
-        let text = match self {
-            Self::Http {
-                disguised_server_error: true,
-                ..
-            } => {
-                "this is an error inside the server; try again, and check the server's log if it persists"
-            }
-            Self::Http { status, .. } => match *status {
-                401 | 403 => "check the token: --token, POLYAXON_AUTH_TOKEN or ~/.polyaxon/.auth",
-                404 => {
-                    "check the project (-p OWNER/PROJECT), the version name and --kind; `pxa ls -p PROJECT` lists versions"
-                }
-                429 => "the server is rate limiting; wait and try again",
-                s if s >= 500 => {
-                    "the server failed; try again, and check the server's log if it persists"
-                }
-                _ => return None,
-            },
-            Self::Transport {
-                kind: TransportKind::Connect,
-                ..
-            } => "is the server running at that address? set it with --host or POLYAXON_HOST",
-            Self::Transport {
-                kind: TransportKind::Timeout,
-                ..
-            } => "the server did not answer in time; raise --timeout or check the server",
-            _ => return None,
-        };
-        Some(text.to_string())
-    }
 }
 
 impl Transient for ApiError {
@@ -340,7 +307,6 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("the server failed"), "{text}");
         assert!(!text.contains("does not exist"), "{text}");
-        assert!(err.hint().unwrap().contains("inside the server"));
         let real = http("PUT", 405, r#"{"detail":"Method \"PUT\" not allowed."}"#);
         assert!(real.to_string().contains("405 Method Not Allowed"));
     }

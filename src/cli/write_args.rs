@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::VersionArgs;
 use crate::api::models::Stage;
+use crate::settings::env::OFFLINE_ROOT;
 
 pub const REGISTER_HELP: &str = "\
 Reads the version first (GET). Absent: POST with the given fields. Present: refused (exit 5)
@@ -84,19 +85,26 @@ Examples:
   $ pxa copy demo:v1 --to-project other --tags copied
   $ pxa copy demo:m1 --kind model --to-project other --no-run --force";
 
-pub const PUSH_HELP: &str = "\
+/// `pxa push --help` below the options (names the offline root's variable and default).
+pub fn push_help() -> String {
+    format!(
+        "\
 Reads <dir>/version.plx.json (and content.plx.json, or polyaxonfile.plx.json for components,
 which win over the file's content) and registers the version like `register` (exit 5 if it
 exists, unless --force). The project is -p, else the one in the file. Artifact files are not
 uploaded: the version links the same run and lineage.
 
 DIR is a version folder as pull writes it, or use --path ROOT --version V for
-ROOT/<kind>s/V (ROOT defaults to POLYAXON_OFFLINE_ROOT, else /tmp/plx/offline).
+ROOT/<kind>s/V (ROOT defaults to {}, else {}).
 
 Examples:
   $ pxa push ./offline/artifacts/v1
   $ pxa push --path ./offline --version v1 -p other --force
-  $ pxa models push --path ./offline -ver m1 --clean";
+  $ pxa models push --path ./offline -ver m1 --clean",
+        OFFLINE_ROOT.name,
+        OFFLINE_ROOT.default_value()
+    )
+}
 
 /// `pxa register`.
 #[derive(Debug, Args)]

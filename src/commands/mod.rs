@@ -6,6 +6,7 @@ pub mod copy;
 pub mod dashboard;
 pub mod delete;
 pub mod get;
+pub mod hints;
 pub mod ls;
 pub mod pull;
 pub mod push;
@@ -58,10 +59,7 @@ impl Context {
             return Ok(c);
         }
         let mut client = Client::new(self.settings.client_config())
-            .map_err(|e| {
-                CliError::usage(format!("{e:#}"))
-                    .with_hint("--ca-cert (POLYAXON_SSL_CA_CERT) takes a readable PEM file; the token must be plain text")
-            })?;
+            .map_err(|e| CliError::usage(format!("{e:#}")).with_hint(hints::client_setup()))?;
         if self.settings.verbose {
             let printer = self.printer().clone();
             client = client.with_observer(Arc::new(move |event: &Event<'_>| {

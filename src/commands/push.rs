@@ -13,8 +13,6 @@ use crate::cli::PushArgs;
 use crate::exit::{CliError, Code};
 use crate::reference::{ProjectRef, validate_version};
 
-/// Where the official CLI keeps pulled versions when no root is given.
-pub const DEFAULT_OFFLINE_ROOT: &str = "/tmp/plx/offline";
 /// The file a pull writes with the version's metadata.
 pub const VERSION_FILE: &str = "version.plx.json";
 
@@ -89,8 +87,7 @@ fn version_dir(args: &PushArgs, ctx: &Context) -> Result<PathBuf, CliError> {
     let root = args
         .root
         .clone()
-        .or_else(|| ctx.settings.offline_root.clone())
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_OFFLINE_ROOT));
+        .unwrap_or_else(|| ctx.settings.offline_root.clone());
     Ok(root.join(ctx.kind.plural()).join(version))
 }
 

@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use indicatif::ProgressDrawTarget;
 
+use crate::settings::env::{COLUMNS, NO_COLOR};
+
 /// `--color`: whether the `error:`/`warning:`/`hint:` labels on stderr are coloured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColorChoice {
@@ -103,9 +105,7 @@ impl Printer {
         let color = match color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && stderr_tty
-            }
+            ColorChoice::Auto => !no_color() && stderr_tty,
         };
         let facts = Facts {
             color,
@@ -196,8 +196,7 @@ impl Printer {
         } else {
             facts.stdout_tty
         };
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let text = if tty && !no_color { ansi } else { plain };
+        let text = if tty && !no_color() { ansi } else { plain };
         let sink = if to_stderr {
             &self.inner.err
         } else {
@@ -258,9 +257,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// `NO_COLOR` is set to something.
+fn no_color() -> bool {
+    std::env::var_os(NO_COLOR.name).is_some_and(|v| !v.is_empty())
+}
+
 /// The width tables must fit: `COLUMNS` if set, else the terminal's, else none.
 fn terminal_width() -> Option<usize> {
-    if let Some(cols) = std::env::var("COLUMNS")
+    if let Some(cols) = std::env::var(COLUMNS.name)
         .ok()
         .and_then(|c| c.trim().parse::<usize>().ok())
     {
