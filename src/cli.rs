@@ -9,6 +9,7 @@ use crate::output::Format;
 use crate::output::progress::Mode as ProgressMode;
 use crate::settings::env::{AUTH_TOKEN, HOST, NO_COLOR, OFFLINE_ROOT, SSL_CA_CERT, TIMEOUT};
 
+pub mod usage;
 pub mod values;
 mod write_args;
 pub use write_args::*;

@@ -355,7 +355,8 @@ mod tests {
                 for line in help.lines().filter_map(|l| l.trim().strip_prefix("$ ")) {
                     // `echo … | pxa …`: the pxa part.
                     let line = line.rsplit("| ").next().unwrap_or(line);
-                    let args = crate::compat::normalize(words(line).into_iter().map(Into::into));
+                    let words = words(line).into_iter().map(Into::into);
+                    let args = crate::compat::normalize(words, &Cli::command());
                     if let Err(e) = Cli::try_parse_from(&args) {
                         panic!("`{line}` does not parse: {e}");
                     }
@@ -367,7 +368,8 @@ mod tests {
     }
 
     fn parse(line: &str) -> Cli {
-        let args = crate::compat::normalize(words(line).into_iter().map(Into::into));
+        let words = words(line).into_iter().map(Into::into);
+        let args = crate::compat::normalize(words, &Cli::command());
         Cli::try_parse_from(&args).unwrap()
     }
 
