@@ -10,6 +10,7 @@ pub mod progress;
 pub mod pull;
 pub mod reference;
 pub mod settings;
+pub mod text;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches};

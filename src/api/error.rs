@@ -6,6 +6,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::retry::Transient;
+use crate::text::{one_line, truncate};
 
 use crate::exit::Code;
 
@@ -211,15 +212,9 @@ fn json_message(value: &Value) -> Option<String> {
     }
 }
 
+/// The server's message on one line, at most 501 characters.
 fn clip(text: &str) -> String {
-    const MAX: usize = 500;
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= MAX {
-        one_line
-    } else {
-        let cut: String = one_line.chars().take(MAX).collect();
-        format!("{cut}…")
-    }
+    truncate(&one_line(text), 501).into_owned()
 }
 
 #[cfg(test)]

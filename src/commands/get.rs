@@ -6,6 +6,7 @@ use super::{Context, not_found_hint};
 use crate::api::ProjectVersion;
 use crate::cli::VersionArgs;
 use crate::output::Format;
+use crate::text::truncate;
 
 pub async fn run(args: VersionArgs, ctx: &Context) -> Result<()> {
     let (project, name) = ctx.version_target(&args)?;
@@ -84,9 +85,7 @@ fn fields(ctx: &Context, v: &ProjectVersion) -> Vec<Vec<String>> {
     if out.tty {
         rows.retain(|(_, value)| !value.is_empty());
         for (_, value) in rows.iter_mut() {
-            if value.chars().count() > 100 {
-                *value = format!("{}…", value.chars().take(99).collect::<String>());
-            }
+            *value = truncate(value, 100).into_owned();
         }
     }
     rows.into_iter()

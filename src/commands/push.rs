@@ -11,10 +11,8 @@ use super::write::{self, Fields};
 use crate::api::{Kind, ProjectVersion};
 use crate::cli::PushArgs;
 use crate::exit::{CliError, Code};
+use crate::pull::metadata::{VERSION_FILE, content_file};
 use crate::reference::{ProjectRef, validate_version};
-
-/// The file a pull writes with the version's metadata.
-pub const VERSION_FILE: &str = "version.plx.json";
 
 pub async fn run(args: PushArgs, ctx: &Context) -> Result<()> {
     let dir = version_dir(&args, ctx)?;
@@ -110,11 +108,7 @@ fn read_version(dir: &Path) -> Result<ProjectVersion, CliError> {
 
 /// The content file beside version.plx.json, when there is one (it wins: it is the editable copy).
 fn local_content(dir: &Path, kind: Kind) -> Result<Option<String>, CliError> {
-    let file = if kind == Kind::Component {
-        "polyaxonfile.plx.json"
-    } else {
-        "content.plx.json"
-    };
+    let file = content_file(kind);
     let path = dir.join(file);
     if !path.is_file() {
         return Ok(None);
