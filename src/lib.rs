@@ -1,4 +1,5 @@
 //! pxa: a fast client for Polyaxon artifact, model and component registries.
+#![warn(clippy::too_many_lines)]
 
 pub mod api;
 pub mod cli;

@@ -19,26 +19,8 @@ pub fn describe(err: &clap::Error) -> (String, Option<String>) {
 
 /// The message and its detail lines, for the kinds whose context says what happened.
 fn what_happened(err: &clap::Error) -> Option<(String, Vec<String>)> {
-    let arg = text(err, ContextKind::InvalidArg);
-    let value = text(err, ContextKind::InvalidValue);
     let described = match err.kind() {
         ErrorKind::ArgumentConflict => conflict(err)?,
-        ErrorKind::NoEquals => alone(format!(
-            "equal sign is needed when assigning values to '{}'",
-            arg?
-        )),
-        ErrorKind::InvalidValue => {
-            let (arg, value) = (arg?, value?);
-            let message = if value.is_empty() {
-                format!("a value is required for '{arg}' but none was supplied")
-            } else {
-                format!("invalid value '{value}' for '{arg}'")
-            };
-            (
-                message,
-                list("possible values", err, ContextKind::ValidValue),
-            )
-        }
         ErrorKind::InvalidSubcommand => alone(format!(
             "unrecognized subcommand '{}'",
             text(err, ContextKind::InvalidSubcommand)?
@@ -54,32 +36,60 @@ fn what_happened(err: &clap::Error) -> Option<(String, Vec<String>)> {
             ),
             list("subcommands", err, ContextKind::ValidSubcommand),
         ),
+        ErrorKind::UnknownArgument => alone(format!(
+            "unexpected argument '{}' found",
+            text(err, ContextKind::InvalidArg)?
+        )),
+        _ => return value_problem(err),
+    };
+    Some(described)
+}
+
+/// The kinds about one argument's values: missing, refused, too many or too few.
+fn value_problem(err: &clap::Error) -> Option<(String, Vec<String>)> {
+    let arg = text(err, ContextKind::InvalidArg)?;
+    let value = || text(err, ContextKind::InvalidValue);
+    let count = |kind| number(err, kind);
+    let actual = || count(ContextKind::ActualNumValues);
+    let described = match err.kind() {
+        ErrorKind::NoEquals => alone(format!(
+            "equal sign is needed when assigning values to '{arg}'"
+        )),
+        ErrorKind::InvalidValue => {
+            let value = value()?;
+            let message = if value.is_empty() {
+                format!("a value is required for '{arg}' but none was supplied")
+            } else {
+                format!("invalid value '{value}' for '{arg}'")
+            };
+            (
+                message,
+                list("possible values", err, ContextKind::ValidValue),
+            )
+        }
         ErrorKind::TooManyValues => alone(format!(
-            "unexpected value '{}' for '{}' found; no more were expected",
-            value?, arg?
+            "unexpected value '{}' for '{arg}' found; no more were expected",
+            value()?
         )),
         ErrorKind::TooFewValues => alone(format!(
-            "{} values required by '{}'; only {}{}",
-            number(err, ContextKind::MinValues)?,
-            arg?,
-            number(err, ContextKind::ActualNumValues)?,
-            provided(number(err, ContextKind::ActualNumValues)?)
+            "{} values required by '{arg}'; only {}{}",
+            count(ContextKind::MinValues)?,
+            actual()?,
+            provided(actual()?)
         )),
         ErrorKind::ValueValidation => {
-            let mut message = format!("invalid value '{}' for '{}'", value?, arg?);
+            let mut message = format!("invalid value '{}' for '{arg}'", value()?);
             if let Some(source) = std::error::Error::source(err) {
                 message.push_str(&format!(": {source}"));
             }
             alone(message)
         }
         ErrorKind::WrongNumberOfValues => alone(format!(
-            "{} values required for '{}' but {}{}",
-            number(err, ContextKind::ExpectedNumValues)?,
-            arg?,
-            number(err, ContextKind::ActualNumValues)?,
-            provided(number(err, ContextKind::ActualNumValues)?)
+            "{} values required for '{arg}' but {}{}",
+            count(ContextKind::ExpectedNumValues)?,
+            actual()?,
+            provided(actual()?)
         )),
-        ErrorKind::UnknownArgument => alone(format!("unexpected argument '{}' found", arg?)),
         _ => return None,
     };
     Some(described)

@@ -26,7 +26,7 @@ use anyhow::Result;
 
 use crate::api::client::Event;
 use crate::api::{Client, Kind, Registry};
-use crate::cli::{Cli, Command, VersionArgs};
+use crate::cli::{Cli, Command, GlobalArgs, VersionArgs};
 use crate::exit::CliError;
 use crate::output::{self, Output, Printer};
 use crate::reference::{ProjectRef, Target, validate_version};
@@ -150,34 +150,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<()> {
         Command::Man => return completions::man(printer),
         _ => {}
     }
-    let flags = Flags {
-        host: cli.global.host.clone(),
-        token: cli.global.token.clone(),
-        insecure: cli.global.insecure,
-        ca_cert: cli.global.ca_cert.clone(),
-        timeout: cli.global.timeout,
-        verbose: cli.global.verbose,
-    };
-    let jq = cli
-        .global
-        .jq
-        .as_deref()
-        .map(output::jq::JqFilter::compile)
-        .transpose()?;
-    let settings = Settings::from_process(&flags)?;
-    for warning in settings.warnings() {
-        printer.warn(&warning);
-    }
-    if settings.verbose {
-        for (name, source) in &settings.sources {
-            printer.debug(format_args!("{name} from {source}"));
-        }
-    }
-    let ctx = Context::new(
-        settings,
-        Output::new(cli.global.output, jq, printer.clone()),
-        cli.global.kind,
-    );
+    let ctx = context(&cli.global, printer)?;
     match cli.command {
         Command::Get(args) => get::run(args, &ctx).await,
         Command::Ls(args) => ls::run(args, &ctx).await,
@@ -200,6 +173,35 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<()> {
         Command::Dashboard(args) => dashboard::run(args, &ctx),
         Command::Completions { .. } | Command::Man => unreachable!("handled above"),
     }
+}
+
+/// Checks `--jq`, resolves the settings (warning about risky ones, listing their sources under
+/// `-v`) and sets up the output.
+fn context(global: &GlobalArgs, printer: &Printer) -> Result<Context> {
+    let flags = Flags {
+        host: global.host.clone(),
+        token: global.token.clone(),
+        insecure: global.insecure,
+        ca_cert: global.ca_cert.clone(),
+        timeout: global.timeout,
+        verbose: global.verbose,
+    };
+    let jq = global
+        .jq
+        .as_deref()
+        .map(output::jq::JqFilter::compile)
+        .transpose()?;
+    let settings = Settings::from_process(&flags)?;
+    for warning in settings.warnings() {
+        printer.warn(&warning);
+    }
+    if settings.verbose {
+        for (name, source) in &settings.sources {
+            printer.debug(format_args!("{name} from {source}"));
+        }
+    }
+    let out = Output::new(global.output, jq, printer.clone());
+    Ok(Context::new(settings, out, global.kind))
 }
 
 /// Adds a hint about the official CLI's `latest` default to a not-found error.

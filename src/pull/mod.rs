@@ -132,19 +132,10 @@ async fn pull_inner(
         .await
         .map_err(Failure::from_api)?;
     let entries = plan_entries(dl, reg, &version, opts).await?;
-    let fingerprint = json!({
-        "uuid": version.uuid, "updated_at": version.updated_at,
-        "entries": entries.iter().map(|e| [e.name.as_str(), e.url.as_str()]).collect::<Vec<_>>(),
-    })
-    .to_string();
     let kind_dir = opts.root.join(reg.kind.plural());
-    let staging = Staging::open(&kind_dir, name, &fingerprint)
+    let staging = Staging::open(&kind_dir, name, &fingerprint(&version, &entries))
         .map_err(|e| fail(Code::Failure, format!("{e:#}")))?;
-    let mut records = Vec::new();
-    for (file, content) in metadata::metadata_files(&version.raw, &version.item, reg.kind) {
-        staging.write(file, &content).map_err(Failure::io)?;
-        records.push(verify::record_of(&staging.dir, file).map_err(Failure::io)?);
-    }
+    let mut records = write_metadata(&staging, &version, reg.kind)?;
     let todo = entries.iter().filter(|e| e.skip.is_none()).count();
     dl.progress.planned(Planned {
         entries: todo as u64,
@@ -178,6 +169,29 @@ async fn pull_inner(
     dl.progress
         .note(&format!("pulled {name} to {}", path.display()));
     Ok(path)
+}
+
+/// What a staging folder was made for: a changed version or plan starts it afresh.
+fn fingerprint(version: &Resource<ProjectVersion>, entries: &[Entry]) -> String {
+    json!({
+        "uuid": version.uuid, "updated_at": version.updated_at,
+        "entries": entries.iter().map(|e| [e.name.as_str(), e.url.as_str()]).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+/// Writes `version.plx.json` (and the content file) into the staging folder; their records.
+fn write_metadata(
+    staging: &Staging,
+    version: &Resource<ProjectVersion>,
+    kind: Kind,
+) -> Result<Vec<FileRecord>, Failure> {
+    let mut records = Vec::new();
+    for (file, content) in metadata::metadata_files(&version.raw, &version.item, kind) {
+        staging.write(file, &content).map_err(Failure::io)?;
+        records.push(verify::record_of(&staging.dir, file).map_err(Failure::io)?);
+    }
+    Ok(records)
 }
 
 type EntryResult = (EntryReport, Result<Vec<FileRecord>, Failure>);
