@@ -135,13 +135,9 @@ pub enum Command {
         after_help = "Examples:\n  $ pxa dashboard -p demo --version v1 --url\n  $ pxa models dashboard demo:m1"
     )]
     Dashboard(DashboardArgs),
-    /// Download versions with their lineage artifacts (same layout as `polyaxon artifacts pull`)
-    ///
-    /// Writes <ROOT>/<kind>s/<version>/ with version.plx.json, content.plx.json and every linked
-    /// lineage artifact at its run-relative path, plus .pxa-manifest.json (sizes and BLAKE3 hashes).
-    /// Downloads stream to disk in parallel into a staging folder that replaces the previous copy
-    /// only when everything succeeded; running the same command again resumes an interrupted pull.
     #[command(
+        about = PULL_ABOUT,
+        long_about = format!("{PULL_ABOUT}\n\n{PULL_DETAILS}"),
         after_help = "Examples:\n  $ pxa pull -p demo --version v1\n  $ pxa pull demo:v1 --path ./offline\n  $ pxa pull demo:m1 --kind model --artifact model -j 8\n  $ pxa pull -p demo -a --no-artifacts\n  $ pxa pull -p demo -q 'stage: production' -l 5 --progress plain\n\nExit codes: 3 version not found, 8 server unreachable, 9 integrity or unsafe archive,\n10 some versions failed, 130 interrupted (run the same command again to resume)."
     )]
     Pull(PullArgs),
@@ -273,9 +269,12 @@ pub struct PullArgs {
 /// `pxa verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Version folders written by `pxa pull` (holding .pxa-manifest.json); a pull root or a
-    /// <root>/<kind>s folder stands for every version folder below it
-    #[arg(value_name = "PATH", required = true)]
+    #[arg(
+        value_name = "PATH",
+        required = true,
+        help = "Version folders written by `pxa pull` (holding .pxa-manifest.json); a pull root \
+                or a <root>/<kind>s folder stands for every version folder below it"
+    )]
     pub paths: Vec<PathBuf>,
 }
 
@@ -317,6 +316,16 @@ pub struct LsArgs {
     #[arg(short, long)]
     pub all: bool,
 }
+
+/// `pxa pull`'s one-line summary.
+const PULL_ABOUT: &str =
+    "Download versions with their lineage artifacts (same layout as `polyaxon artifacts pull`)";
+/// `pxa pull --help` below the summary: what lands where.
+const PULL_DETAILS: &str = "Writes <ROOT>/<kind>s/<version>/ with version.plx.json, \
+    content.plx.json and every linked lineage artifact at its run-relative path, plus \
+    .pxa-manifest.json (sizes and BLAKE3 hashes). Downloads stream to disk in parallel into a \
+    staging folder that replaces the previous copy only when everything succeeded; running the \
+    same command again resumes an interrupted pull.";
 
 /// What `pxa --help` says above the usage: the settings it shares with the official CLI.
 fn long_about() -> String {

@@ -246,8 +246,12 @@ pub struct CopyArgs {
     /// Destination project (also -to) [default: the same project]
     #[arg(long = "to-project", visible_alias = "to", value_name = "PROJECT")]
     pub to_project: Option<String>,
-    /// Name of the copy [default: <version>-copy]
-    #[arg(short = 'n', long, value_name = "NAME")]
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NAME",
+        help = "Name of the copy [default: <version>-copy]"
+    )]
     pub name: Option<String>,
     /// Description [default: the source's]
     #[arg(long)]
@@ -275,8 +279,12 @@ pub struct PushArgs {
     /// A version folder written by pull (holds version.plx.json)
     #[arg(value_name = "DIR", conflicts_with = "root")]
     pub dir: Option<PathBuf>,
-    /// Root of pulled versions: the folder is ROOT/<kind>s/VERSION (also --path-from)
-    #[arg(long = "path", visible_alias = "path-from", value_name = "ROOT")]
+    #[arg(
+        long = "path",
+        visible_alias = "path-from",
+        value_name = "ROOT",
+        help = "Root of pulled versions: the folder is ROOT/<kind>s/VERSION (also --path-from)"
+    )]
     pub root: Option<PathBuf>,
     /// Project as PROJECT or OWNER/PROJECT [default: the one in version.plx.json]
     #[arg(short, long, value_name = "PROJECT")]
