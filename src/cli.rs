@@ -9,6 +9,7 @@ use crate::output::Format;
 use crate::output::progress::Mode as ProgressMode;
 use crate::settings::env::{AUTH_TOKEN, HOST, NO_COLOR, OFFLINE_ROOT, SSL_CA_CERT, TIMEOUT};
 
+pub mod generate;
 pub mod usage;
 pub mod values;
 mod write_args;
@@ -165,7 +166,7 @@ pub enum Command {
     Completions {
         /// The shell to generate for
         #[arg(value_enum)]
-        shell: clap_complete::Shell,
+        shell: generate::Shell,
     },
     /// Print the man page (roff)
     #[command(after_help = "Examples:\n  $ pxa man > pxa.1 && man ./pxa.1")]

@@ -6,6 +6,8 @@ pub mod cli;
 pub mod commands;
 pub mod compat;
 pub mod exit;
+#[cfg(test)]
+mod layers;
 pub mod output;
 pub mod progress;
 pub mod pull;
