@@ -339,23 +339,4 @@ fn long_about() -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn tree_is_valid() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn every_command_has_an_example() {
-        for sub in Cli::command().get_subcommands() {
-            let help = sub
-                .get_after_help()
-                .map(|h| h.to_string())
-                .unwrap_or_default();
-            assert!(help.contains("$ pxa "), "{} has no example", sub.get_name());
-        }
-    }
-}
+mod tests;

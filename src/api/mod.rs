@@ -6,6 +6,7 @@ pub mod error;
 pub mod models;
 pub mod retry;
 pub mod server;
+mod transport;
 pub mod versions;
 
 pub use client::{ApiRequest, Client, ClientConfig, Secret};
