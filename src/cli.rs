@@ -6,19 +6,22 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::api::models::Kind;
 use crate::output::Format;
-use crate::pull::progress::Mode as ProgressMode;
+use crate::output::progress::Mode as ProgressMode;
+use crate::settings::env::{AUTH_TOKEN, HOST, NO_COLOR, OFFLINE_ROOT, SSL_CA_CERT, TIMEOUT};
 
+pub mod generate;
+pub mod usage;
+pub mod values;
 mod write_args;
 pub use write_args::*;
 
-/// Fast client for Polyaxon artifact, model and component registries.
-///
-/// Reads the same settings as the official `polyaxon` CLI: POLYAXON_HOST, POLYAXON_AUTH_TOKEN and
-/// the files in ~/.polyaxon. Flags win over the environment, which wins over the files.
+/// The whole command line.
 #[derive(Debug, Parser)]
 #[command(
     name = "pxa",
     version,
+    about = "Fast client for Polyaxon artifact, model and component registries",
+    long_about = long_about(),
     propagate_version = false,
     after_help = "Examples:\n  $ pxa ls -p demo\n  $ pxa get demo:v1 -o json\n  $ pxa stages -p demo --version v1\n\nExit codes: 0 ok, 1 server error, 2 usage, 3 not found, 4 auth, 5 conflict,\n6 precondition, 7 timeout, 8 unreachable, 9 integrity, 10 partial (see README)."
 )]
@@ -32,11 +35,14 @@ pub struct Cli {
 /// Flags accepted by every command.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Polyaxon host URL [env: POLYAXON_HOST] [default: http://localhost:8000]
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", help = HOST.help("Polyaxon host URL"))]
     pub host: Option<String>,
-    /// API token (sent as `Authorization: Token ...`) [env: POLYAXON_AUTH_TOKEN]
-    #[arg(long, global = true, value_name = "TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "TOKEN",
+        help = AUTH_TOKEN.help("API token (sent as `Authorization: Token ...`)")
+    )]
     pub token: Option<String>,
     /// Registry to use
     #[arg(long, global = true, value_enum, default_value_t = Kind::Artifact)]
@@ -47,18 +53,36 @@ pub struct GlobalArgs {
     /// Filter the JSON output with a jq expression (strings print raw), e.g. '.[].name'
     #[arg(long, global = true, value_name = "EXPR")]
     pub jq: Option<String>,
-    /// Seconds (or 30s, 10m, 1h) to wait for the server before giving up; for `wait`, how long
-    /// to wait for the stage [env: POLYAXON_TIMEOUT] [default: 60; wait: 10m]
-    #[arg(long, global = true, value_name = "SECS", value_parser = crate::commands::write::parse_seconds)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECS",
+        value_parser = values::parse_seconds,
+        help = format!(
+            "Seconds (or 30s, 10m, 1h) to wait for the server before giving up; for `wait`, how \
+             long to wait for the stage [env: {}] [default: {}; wait: 10m]",
+            TIMEOUT.name,
+            TIMEOUT.default_value()
+        )
+    )]
     pub timeout: Option<f64>,
     /// Do not verify TLS certificates (prints a warning)
     #[arg(long, global = true)]
     pub insecure: bool,
-    /// Trust this PEM CA bundle in addition to the system's [env: POLYAXON_SSL_CA_CERT]
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        help = SSL_CA_CERT.help("Trust this PEM CA bundle in addition to the system's")
+    )]
     pub ca_cert: Option<PathBuf>,
-    /// When to color stderr labels [env: NO_COLOR disables]
-    #[arg(long, global = true, value_enum, default_value_t = crate::output::ColorChoice::Auto)]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = crate::output::ColorChoice::Auto,
+        help = format!("When to color stderr labels [env: {} disables]", NO_COLOR.name)
+    )]
     pub color: crate::output::ColorChoice,
     /// Show requests and timings on stderr (never the token)
     #[arg(short, long, global = true)]
@@ -105,20 +129,16 @@ pub enum Command {
     #[command(after_help = COPY_HELP)]
     Copy(CopyArgs),
     /// Register a version from a folder written by `pull` (version.plx.json)
-    #[command(after_help = PUSH_HELP)]
+    #[command(after_help = push_help())]
     Push(PushArgs),
     /// Print a version's page in the web UI (and open it in a browser on a terminal)
     #[command(
         after_help = "Examples:\n  $ pxa dashboard -p demo --version v1 --url\n  $ pxa models dashboard demo:m1"
     )]
     Dashboard(DashboardArgs),
-    /// Download versions with their lineage artifacts (same layout as `polyaxon artifacts pull`)
-    ///
-    /// Writes <ROOT>/<kind>s/<version>/ with version.plx.json, content.plx.json and every linked
-    /// lineage artifact at its run-relative path, plus .pxa-manifest.json (sizes and BLAKE3 hashes).
-    /// Downloads stream to disk in parallel into a staging folder that replaces the previous copy
-    /// only when everything succeeded; running the same command again resumes an interrupted pull.
     #[command(
+        about = PULL_ABOUT,
+        long_about = format!("{PULL_ABOUT}\n\n{PULL_DETAILS}"),
         after_help = "Examples:\n  $ pxa pull -p demo --version v1\n  $ pxa pull demo:v1 --path ./offline\n  $ pxa pull demo:m1 --kind model --artifact model -j 8\n  $ pxa pull -p demo -a --no-artifacts\n  $ pxa pull -p demo -q 'stage: production' -l 5 --progress plain\n\nExit codes: 3 version not found, 8 server unreachable, 9 integrity or unsafe archive,\n10 some versions failed, 130 interrupted (run the same command again to resume)."
     )]
     Pull(PullArgs),
@@ -146,7 +166,7 @@ pub enum Command {
     Completions {
         /// The shell to generate for
         #[arg(value_enum)]
-        shell: clap_complete::Shell,
+        shell: generate::Shell,
     },
     /// Print the man page (roff)
     #[command(after_help = "Examples:\n  $ pxa man > pxa.1 && man ./pxa.1")]
@@ -217,8 +237,12 @@ pub struct PullArgs {
     /// Versions to skip first (also -off)
     #[arg(long)]
     pub offset: Option<u64>,
-    /// Root folder [env: POLYAXON_OFFLINE_ROOT] [default: /tmp/plx/offline]
-    #[arg(long = "path", visible_alias = "path-to", value_name = "DIR")]
+    #[arg(
+        long = "path",
+        visible_alias = "path-to",
+        value_name = "DIR",
+        help = OFFLINE_ROOT.help("Root folder")
+    )]
     pub path: Option<PathBuf>,
     /// Write the version's metadata only
     #[arg(long)]
@@ -246,9 +270,12 @@ pub struct PullArgs {
 /// `pxa verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Version folders written by `pxa pull` (holding .pxa-manifest.json); a pull root or a
-    /// <root>/<kind>s folder stands for every version folder below it
-    #[arg(value_name = "PATH", required = true)]
+    #[arg(
+        value_name = "PATH",
+        required = true,
+        help = "Version folders written by `pxa pull` (holding .pxa-manifest.json); a pull root \
+                or a <root>/<kind>s folder stands for every version folder below it"
+    )]
     pub paths: Vec<PathBuf>,
 }
 
@@ -291,24 +318,25 @@ pub struct LsArgs {
     pub all: bool,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
+/// `pxa pull`'s one-line summary.
+const PULL_ABOUT: &str =
+    "Download versions with their lineage artifacts (same layout as `polyaxon artifacts pull`)";
+/// `pxa pull --help` below the summary: what lands where.
+const PULL_DETAILS: &str = "Writes <ROOT>/<kind>s/<version>/ with version.plx.json, \
+    content.plx.json and every linked lineage artifact at its run-relative path, plus \
+    .pxa-manifest.json (sizes and BLAKE3 hashes). Downloads stream to disk in parallel into a \
+    staging folder that replaces the previous copy only when everything succeeded; running the \
+    same command again resumes an interrupted pull.";
 
-    #[test]
-    fn tree_is_valid() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn every_command_has_an_example() {
-        for sub in Cli::command().get_subcommands() {
-            let help = sub
-                .get_after_help()
-                .map(|h| h.to_string())
-                .unwrap_or_default();
-            assert!(help.contains("$ pxa "), "{} has no example", sub.get_name());
-        }
-    }
+/// What `pxa --help` says above the usage: the settings it shares with the official CLI.
+fn long_about() -> String {
+    format!(
+        "Fast client for Polyaxon artifact, model and component registries.\n\nReads the same \
+         settings as the official `polyaxon` CLI: {}, {} and the files in ~/.polyaxon. Flags win \
+         over the environment, which wins over the files.",
+        HOST.name, AUTH_TOKEN.name
+    )
 }
+
+#[cfg(test)]
+mod tests;

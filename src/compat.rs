@@ -3,6 +3,8 @@
 
 use std::ffi::OsString;
 
+use clap::Command;
+
 /// Single-dash long flags of the official CLI and their pxa spelling.
 const SINGLE_DASH: &[(&str, &str)] =
     &[("-ver", "--version"), ("-to", "--to"), ("-off", "--offset")];
@@ -15,7 +17,10 @@ const GROUPS: &[(&str, &str)] = &[
 ];
 
 /// Rewrites the official CLI's spellings so clap sees pxa's. Arguments after `--` are left alone.
-pub fn normalize<I: IntoIterator<Item = OsString>>(args: I) -> Vec<OsString> {
+/// `cmd` is pxa's command tree: its global flags that take a value say which word before the
+/// subcommand is a flag's value rather than the group word.
+pub fn normalize<I: IntoIterator<Item = OsString>>(args: I, cmd: &Command) -> Vec<OsString> {
+    let valued = flags_taking_values(cmd);
     let mut out = Vec::new();
     let mut rest_literal = false;
     let mut seen_positional = false;
@@ -43,7 +48,7 @@ pub fn normalize<I: IntoIterator<Item = OsString>>(args: I) -> Vec<OsString> {
                 continue;
             }
         }
-        previous_takes_value = takes_value(text);
+        previous_takes_value = valued.iter().any(|f| f == text);
         out.push(rewrite(text).map(OsString::from).unwrap_or(arg));
     }
     out
@@ -61,20 +66,37 @@ fn rewrite(text: &str) -> Option<String> {
     None
 }
 
-/// Global flags that take a separate value before the subcommand.
-fn takes_value(text: &str) -> bool {
-    matches!(
-        text,
-        "--host" | "--token" | "--kind" | "-o" | "--output" | "--timeout" | "--ca-cert"
-    )
+/// Every spelling (`--long`, `-s`, aliases) of the top-level flags that take a value.
+fn flags_taking_values(cmd: &Command) -> Vec<String> {
+    let mut out = Vec::new();
+    for arg in cmd.get_arguments() {
+        if arg.is_positional() || !arg.get_action().takes_values() {
+            continue;
+        }
+        let longs = arg
+            .get_long()
+            .into_iter()
+            .chain(arg.get_all_aliases().into_iter().flatten());
+        out.extend(longs.map(|l| format!("--{l}")));
+        let shorts = arg
+            .get_short()
+            .into_iter()
+            .chain(arg.get_all_short_aliases().into_iter().flatten());
+        out.extend(shorts.map(|c| format!("-{c}")));
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
+    use clap::{CommandFactory, Parser};
+
     use super::*;
+    use crate::cli::{Cli, Command as Sub};
+    use crate::output::Format;
 
     fn norm(args: &[&str]) -> Vec<String> {
-        normalize(args.iter().map(OsString::from))
+        normalize(args.iter().map(OsString::from), &Cli::command())
             .into_iter()
             .map(|a| a.into_string().unwrap())
             .collect()
@@ -112,5 +134,39 @@ mod tests {
         );
         // Only the first positional is a group word: a version named `models` stays.
         assert_eq!(norm(&["pxa", "get", "models"]), ["pxa", "get", "models"]);
+    }
+
+    #[test]
+    fn every_global_flag_with_a_value_is_known() {
+        let valued = flags_taking_values(&Cli::command());
+        for flag in [
+            "--host",
+            "--token",
+            "--kind",
+            "-o",
+            "--output",
+            "--jq",
+            "--timeout",
+            "--ca-cert",
+            "--color",
+        ] {
+            assert!(valued.iter().any(|f| f == flag), "{flag}: {valued:?}");
+        }
+        assert!(!valued.iter().any(|f| f == "--insecure" || f == "-v"));
+    }
+
+    #[test]
+    fn a_value_before_the_group_word_is_not_taken_for_it() {
+        let parse = |args: &[&str]| Cli::try_parse_from(norm(args)).unwrap();
+        let cli = parse(&["pxa", "--color", "never", "models", "ls", "-p", "demo"]);
+        assert_eq!(cli.global.kind, crate::api::Kind::Model);
+        assert!(matches!(cli.command, Sub::Ls(_)));
+        let cli = parse(&["pxa", "--jq", ".x", "models", "ls"]);
+        assert_eq!(cli.global.jq.as_deref(), Some(".x"));
+        assert_eq!(cli.global.kind, crate::api::Kind::Model);
+        let cli = parse(&["pxa", "-o", "json", "models", "get", "-ver", "m1"]);
+        assert_eq!(cli.global.output, Format::Json);
+        assert_eq!(cli.global.kind, crate::api::Kind::Model);
+        assert!(matches!(cli.command, Sub::Get(ref v) if v.version.as_deref() == Some("m1")));
     }
 }

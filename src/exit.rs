@@ -100,7 +100,7 @@ pub fn classify(err: &anyhow::Error) -> Report {
             return Report {
                 code: e.exit_code(),
                 message,
-                hint: e.hint(),
+                hint: crate::commands::hints::api(e),
             };
         }
         if let Some(e) = cause.downcast_ref::<std::io::Error>()

@@ -1,6 +1,7 @@
 //! The HTTP client and its single request funnel: headers, timeouts, retries, typed errors.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -10,9 +11,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-use super::error::{ApiError, TransportKind};
-pub use super::retry::{backoff, parse_retry_after, retry_after};
-use crate::output;
+use super::error::ApiError;
+use super::retry::{RetryPolicy, retry_after};
+use super::transport::{read_answer, read_error_body, redact, transport_error};
 
 /// The service header value we announce; ≥ 1.18.0 makes the server answer lineage-only `meta_info`.
 pub const SERVICE_VERSION: &str = "2.18.0";
@@ -48,10 +49,28 @@ pub struct ClientConfig {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub service_header: (String, String),
-    /// Attempts for idempotent requests on transient failures (1 = no retry).
-    pub attempts: u32,
-    pub verbose: bool,
+    /// How idempotent requests are retried on transient failures.
+    pub reads: RetryPolicy,
 }
+
+/// What the client does, as it happens: the client prints nothing itself; whoever builds it
+/// may watch these (the `-v` lines).
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A request is about to be sent (the URL without credentials).
+    Sending { method: &'a str, url: &'a str },
+    /// The server answered with this status after `elapsed`.
+    Answered {
+        status: u16,
+        url: &'a str,
+        elapsed: Duration,
+    },
+    /// A failed idempotent request will be sent again after `wait`.
+    Retrying { wait: Duration, error: &'a ApiError },
+}
+
+/// A watcher of the client's [`Event`]s.
+pub type Observer = Arc<dyn Fn(&Event<'_>) + Send + Sync>;
 
 /// One request, described before it is sent (also what `--dry-run` prints).
 #[derive(Debug, Clone, Serialize)]
@@ -92,6 +111,7 @@ impl ApiRequest {
 pub struct Client {
     http: reqwest::Client,
     config: ClientConfig,
+    observer: Option<Observer>,
 }
 
 impl Client {
@@ -139,7 +159,14 @@ impl Client {
         Ok(Self {
             http: builder.build()?,
             config,
+            observer: None,
         })
+    }
+
+    /// The same client, reporting what it does to `observer`.
+    pub fn with_observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -176,65 +203,47 @@ impl Client {
 
     /// Sends a request and returns the 2xx response; anything else becomes an [`ApiError`].
     /// Idempotent requests are retried on transient failures.
-    pub async fn send(&self, request: &ApiRequest) -> Result<Response, ApiError> {
+    pub(super) async fn send(&self, request: &ApiRequest) -> Result<Response, ApiError> {
         let none = HeaderMap::new();
         self.with_retries(request, || self.send_once(request, &none))
             .await
     }
 
-    /// Runs `once` until it succeeds, fails for good, or (idempotent requests only) the
-    /// attempts are used up; waits `Retry-After` or the backoff in between.
-    async fn with_retries<T, F, Fut>(
-        &self,
-        request: &ApiRequest,
-        mut once: F,
-    ) -> Result<T, ApiError>
+    /// Runs `once` under the read policy (idempotent requests) or once (writes), reporting
+    /// each retry to the observer.
+    async fn with_retries<T, F, Fut>(&self, request: &ApiRequest, once: F) -> Result<T, ApiError>
     where
         F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, (ApiError, Option<Duration>)>>,
+        Fut: std::future::Future<Output = Result<T, ApiError>>,
     {
-        let attempts = if request.idempotent() {
-            self.config.attempts.max(1)
+        let policy = if request.idempotent() {
+            self.config.reads
         } else {
-            1
+            RetryPolicy::ONCE
         };
-        let mut attempt = 1;
-        loop {
-            match once().await {
-                Ok(done) => return Ok(done),
-                Err((err, retry_after)) if attempt < attempts && err.is_transient() => {
-                    let wait = retry_after.unwrap_or_else(|| backoff(attempt));
-                    self.debug(format_args!(
-                        "retrying in {} ms after: {err}",
-                        wait.as_millis()
-                    ));
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                Err((err, _)) => return Err(err),
-            }
-        }
+        policy
+            .run(once, |r| {
+                self.observe(&Event::Retrying {
+                    wait: r.wait,
+                    error: r.error,
+                })
+            })
+            .await
     }
 
-    /// Sends a request exactly once with extra headers (e.g. `Range`), for callers that own
-    /// their retry loop (downloads). Returns the 2xx response, or the error with the
-    /// server's `Retry-After` when it gave one.
-    pub async fn send_attempt(
+    /// The one place a request is sent: `-v` events, redacted URLs, typed errors (with the
+    /// server's `Retry-After`). `headers` are added to the client's own.
+    pub(super) async fn send_once(
         &self,
         request: &ApiRequest,
         headers: &HeaderMap,
-    ) -> Result<Response, (ApiError, Option<Duration>)> {
-        self.send_once(request, headers).await
-    }
-
-    async fn send_once(
-        &self,
-        request: &ApiRequest,
-        headers: &HeaderMap,
-    ) -> Result<Response, (ApiError, Option<Duration>)> {
+    ) -> Result<Response, ApiError> {
         let shown = redact(&request.url);
         let started = Instant::now();
-        self.debug(format_args!("> {} {}", request.method, shown));
+        self.observe(&Event::Sending {
+            method: request.method.as_str(),
+            url: &shown,
+        });
         let mut builder = self
             .http
             .request(request.method.clone(), request.url.clone());
@@ -247,14 +256,13 @@ impl Client {
         let response = builder
             .send()
             .await
-            .map_err(|e| (transport_error(&request.method, &shown, &e), None))?;
+            .map_err(|e| transport_error(&request.method, &shown, &e))?;
         let status = response.status();
-        self.debug(format_args!(
-            "< {} {} ({} ms)",
-            status.as_u16(),
-            shown,
-            started.elapsed().as_millis()
-        ));
+        self.observe(&Event::Answered {
+            status: status.as_u16(),
+            url: &shown,
+            elapsed: started.elapsed(),
+        });
         if status.is_success() {
             return Ok(response);
         }
@@ -265,16 +273,14 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         let body = self.scrub(&read_error_body(response).await).into_bytes();
-        Err((
-            ApiError::from_response(
-                request.method.as_str(),
-                &shown,
-                status,
-                content_type.as_deref(),
-                &body,
-            ),
-            retry_after,
-        ))
+        Err(ApiError::from_response(
+            request.method.as_str(),
+            &shown,
+            status,
+            content_type.as_deref(),
+            &body,
+        )
+        .with_retry_after(retry_after))
     }
 
     /// Sends a request and decodes its JSON answer. A body cut off or undecodable in transit
@@ -312,105 +318,11 @@ impl Client {
         Ok(())
     }
 
-    fn debug(&self, args: std::fmt::Arguments<'_>) {
-        if self.config.verbose {
-            output::debug(args);
+    fn observe(&self, event: &Event<'_>) {
+        if let Some(observer) = &self.observer {
+            observer(event);
         }
     }
-}
-
-/// The URL as it may be shown: without user name or password.
-pub fn redact(url: &Url) -> String {
-    let mut url = url.clone();
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    url.to_string()
-}
-
-fn transport_error(method: &Method, url: &str, err: &reqwest::Error) -> ApiError {
-    let kind = if err.is_timeout() {
-        TransportKind::Timeout
-    } else if err.is_connect() {
-        TransportKind::Connect
-    } else if err.is_body() || err.is_decode() || err.is_request() {
-        TransportKind::Body
-    } else {
-        TransportKind::Other
-    };
-    let mut detail = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        detail.push_str(": ");
-        detail.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    // reqwest repeats the URL in its message; the error already names it.
-    let detail = detail.replace(&format!(" for url ({url})"), "");
-    ApiError::Transport {
-        method: method.to_string(),
-        url: url.to_string(),
-        kind,
-        detail,
-    }
-}
-
-/// The largest API answer pxa reads; a page of 100 versions is normally far below 1 MiB.
-pub const MAX_ANSWER: usize = 128 << 20;
-
-/// Reads a whole answer, refusing (not retried) one larger than [`MAX_ANSWER`], so a server
-/// that never stops sending cannot make pxa grow without bound.
-async fn read_answer(
-    mut response: Response,
-    method: &Method,
-    shown: &str,
-) -> Result<Vec<u8>, (ApiError, Option<Duration>)> {
-    let too_large = || ApiError::Decode {
-        method: method.to_string(),
-        url: shown.to_string(),
-        detail: format!("the answer is larger than {} MiB", MAX_ANSWER >> 20),
-    };
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_ANSWER as u64)
-    {
-        return Err((too_large(), None));
-    }
-    // Chunks are kept as they come and joined once at the end: a growing Vec would hold its
-    // old and new buffers at once on every doubling (~3x the answer at the peak).
-    let mut parts = Vec::new();
-    let mut total = 0;
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) if total + chunk.len() > MAX_ANSWER => {
-                return Err((too_large(), None));
-            }
-            Ok(Some(chunk)) => {
-                total += chunk.len();
-                parts.push(chunk);
-            }
-            Ok(None) => break,
-            Err(e) => return Err((transport_error(method, shown, &e), None)),
-        }
-    }
-    let mut out = Vec::with_capacity(total);
-    for part in parts {
-        out.extend_from_slice(&part);
-    }
-    Ok(out)
-}
-
-async fn read_error_body(response: Response) -> Vec<u8> {
-    const LIMIT: usize = 64 * 1024;
-    let mut out = Vec::new();
-    let mut response = response;
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = LIMIT.saturating_sub(out.len());
-        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if out.len() >= LIMIT {
-            break;
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -428,8 +340,7 @@ mod tests {
             timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(5),
             service_header: ("X-POLYAXON-SERVICE".into(), SERVICE_VERSION.into()),
-            attempts: 1,
-            verbose: false,
+            reads: RetryPolicy::ONCE,
         })
         .unwrap()
     }
@@ -456,11 +367,5 @@ mod tests {
         let c = client("http://h");
         let shown = format!("{:?}", c.config());
         assert!(!shown.contains("s3cret"), "{shown}");
-    }
-
-    #[test]
-    fn redact_strips_credentials() {
-        let url = Url::parse("http://user:pw@h/x").unwrap();
-        assert_eq!(redact(&url), "http://h/x");
     }
 }

@@ -1,7 +1,12 @@
 //! Typed API errors: every failed request keeps its method, URL, status and the server's message.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use serde_json::Value;
+
+use super::retry::Transient;
+use crate::text::{one_line, truncate};
 
 use crate::exit::Code;
 
@@ -27,6 +32,8 @@ pub enum ApiError {
         message: Option<String>,
         /// The server's empty 405 that stands in for a 500 on writes.
         disguised_server_error: bool,
+        /// How long the server asked us to wait before trying again (429, 503).
+        retry_after: Option<Duration>,
     },
     /// The request never got a complete answer.
     #[error("{method} {url}: {detail}")]
@@ -81,7 +88,16 @@ impl ApiError {
             status_text,
             message: server_message(content_type, body),
             disguised_server_error: disguised,
+            retry_after: None,
         }
+    }
+
+    /// The same error, remembering the server's `Retry-After`.
+    pub fn with_retry_after(mut self, wait: Option<Duration>) -> Self {
+        if let Self::Http { retry_after, .. } = &mut self {
+            *retry_after = wait;
+        }
+        self
     }
 
     /// The HTTP status, when the server answered.
@@ -130,46 +146,22 @@ impl ApiError {
             Self::Decode { .. } => Code::Failure,
         }
     }
+}
 
-    /// A next step for the user, when there is an obvious one.
-    pub fn hint(&self) -> Option<String> {
-        let text = match self {
-            Self::Http {
-                disguised_server_error: true,
-                ..
-            } => {
-                "this is an error inside the server; try again, and check the server's log if it persists"
-            }
-            Self::Http { status, .. } => match *status {
-                401 | 403 => "check the token: --token, POLYAXON_AUTH_TOKEN or ~/.polyaxon/.auth",
-                404 => {
-                    "check the project (-p OWNER/PROJECT), the version name and --kind; `pxa ls -p PROJECT` lists versions"
-                }
-                429 => "the server is rate limiting; wait and try again",
-                s if s >= 500 => {
-                    "the server failed; try again, and check the server's log if it persists"
-                }
-                _ => return None,
-            },
-            Self::Transport {
-                kind: TransportKind::Connect,
-                ..
-            } => "is the server running at that address? set it with --host or POLYAXON_HOST",
-            Self::Transport {
-                kind: TransportKind::Timeout,
-                ..
-            } => "the server did not answer in time; raise --timeout or check the server",
-            _ => return None,
-        };
-        Some(text.to_string())
-    }
-
-    /// Whether the same request may succeed if sent again.
-    pub fn is_transient(&self) -> bool {
+impl Transient for ApiError {
+    /// 429, 500, 502, 503, 504, and a connection that failed, timed out or broke off.
+    fn is_transient(&self) -> bool {
         match self {
             Self::Http { status, .. } => matches!(*status, 429 | 500 | 502 | 503 | 504),
             Self::Transport { kind, .. } => *kind != TransportKind::Other,
             Self::Decode { .. } => false,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Http { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 }
@@ -220,15 +212,9 @@ fn json_message(value: &Value) -> Option<String> {
     }
 }
 
+/// The server's message on one line, at most 501 characters.
 fn clip(text: &str) -> String {
-    const MAX: usize = 500;
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= MAX {
-        one_line
-    } else {
-        let cut: String = one_line.chars().take(MAX).collect();
-        format!("{cut}…")
-    }
+    truncate(&one_line(text), 501).into_owned()
 }
 
 #[cfg(test)]
@@ -316,7 +302,6 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("the server failed"), "{text}");
         assert!(!text.contains("does not exist"), "{text}");
-        assert!(err.hint().unwrap().contains("inside the server"));
         let real = http("PUT", 405, r#"{"detail":"Method \"PUT\" not allowed."}"#);
         assert!(real.to_string().contains("405 Method Not Allowed"));
     }

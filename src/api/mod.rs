@@ -1,10 +1,12 @@
 //! The typed Polyaxon REST client: one request funnel, models, errors and endpoints.
 
 pub mod client;
+pub mod download;
 pub mod error;
 pub mod models;
 pub mod retry;
 pub mod server;
+mod transport;
 pub mod versions;
 
 pub use client::{ApiRequest, Client, ClientConfig, Secret};

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The three registries that share the versions endpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     #[default]
@@ -42,7 +42,7 @@ impl fmt::Display for Kind {
 }
 
 /// The stages a version moves through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     Testing,
@@ -269,12 +269,6 @@ pub struct Page<T> {
     pub results: Vec<T>,
 }
 
-/// An item of the names endpoint.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct NameItem {
-    pub name: String,
-}
-
 /// The parts of a run that a pull needs (unknown fields kept).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct Run {
@@ -370,7 +364,7 @@ mod tests {
 
     #[test]
     fn page_with_null_count() {
-        let p: Page<NameItem> = serde_json::from_str(
+        let p: Page<ProjectVersion> = serde_json::from_str(
             r#"{"count":null,"next":null,"previous":null,"results":[{"name":"a"}]}"#,
         )
         .unwrap();

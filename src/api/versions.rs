@@ -1,11 +1,13 @@
-//! The versions endpoints (list, names, get, create, patch, delete, stages, transfer) and runs.
+//! The versions endpoints (list, get, create, patch, delete, stages, transfer) and runs: request
+//! builders for every one (writes are sent by the commands, or printed by `--dry-run`) and
+//! typed reads.
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::client::{ApiRequest, Client};
 use super::error::ApiError;
-use super::models::{Kind, NameItem, Page, ProjectVersion, Resource, Run, Stages};
+use super::models::{Kind, Page, ProjectVersion, Resource, Run, Stages};
 use crate::reference::ProjectRef;
 
 /// The server never returns more than this many items per page of the versions list.
@@ -54,15 +56,7 @@ pub mod requests {
     use super::*;
 
     pub fn list(c: &Client, r: &Registry, p: &ListParams) -> ApiRequest {
-        list_at(c, r, p, &[])
-    }
-
-    pub fn names(c: &Client, r: &Registry, p: &ListParams) -> ApiRequest {
-        list_at(c, r, p, &["names"])
-    }
-
-    fn list_at(c: &Client, r: &Registry, p: &ListParams, tail: &[&str]) -> ApiRequest {
-        let mut url = c.api_url(&r.path(tail));
+        let mut url = c.api_url(&r.base());
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("offset", &p.offset.to_string());
@@ -155,15 +149,6 @@ impl Client {
         Ok((out, count))
     }
 
-    /// One page of version names.
-    pub async fn list_version_names(
-        &self,
-        r: &Registry,
-        p: &ListParams,
-    ) -> Result<Page<NameItem>, ApiError> {
-        self.fetch(&requests::names(self, r, p)).await
-    }
-
     pub async fn get_version(
         &self,
         r: &Registry,
@@ -185,50 +170,8 @@ impl Client {
         }
     }
 
-    pub async fn create_version(
-        &self,
-        r: &Registry,
-        body: Value,
-    ) -> Result<Resource<ProjectVersion>, ApiError> {
-        self.fetch(&requests::create(self, r, body)).await
-    }
-
-    pub async fn patch_version(
-        &self,
-        r: &Registry,
-        name: &str,
-        body: Value,
-    ) -> Result<Resource<ProjectVersion>, ApiError> {
-        self.fetch(&requests::patch(self, r, name, body)).await
-    }
-
-    pub async fn delete_version(&self, r: &Registry, name: &str) -> Result<(), ApiError> {
-        self.execute(&requests::delete(self, r, name)).await
-    }
-
     pub async fn get_stages(&self, r: &Registry, name: &str) -> Result<Resource<Stages>, ApiError> {
         self.fetch(&requests::stages(self, r, name)).await
-    }
-
-    /// Adds a stage condition. The server's answer carries nothing useful; read back the stages.
-    pub async fn set_stage(
-        &self,
-        r: &Registry,
-        name: &str,
-        condition: Value,
-    ) -> Result<(), ApiError> {
-        self.execute(&requests::set_stage(self, r, name, condition))
-            .await
-    }
-
-    pub async fn transfer_version(
-        &self,
-        r: &Registry,
-        name: &str,
-        to_project: &str,
-    ) -> Result<(), ApiError> {
-        self.execute(&requests::transfer(self, r, name, to_project))
-            .await
     }
 
     pub async fn get_run(

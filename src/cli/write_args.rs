@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::VersionArgs;
 use crate::api::models::Stage;
+use crate::settings::env::OFFLINE_ROOT;
 
 pub const REGISTER_HELP: &str = "\
 Reads the version first (GET). Absent: POST with the given fields. Present: refused (exit 5)
@@ -84,19 +85,26 @@ Examples:
   $ pxa copy demo:v1 --to-project other --tags copied
   $ pxa copy demo:m1 --kind model --to-project other --no-run --force";
 
-pub const PUSH_HELP: &str = "\
+/// `pxa push --help` below the options (names the offline root's variable and default).
+pub fn push_help() -> String {
+    format!(
+        "\
 Reads <dir>/version.plx.json (and content.plx.json, or polyaxonfile.plx.json for components,
 which win over the file's content) and registers the version like `register` (exit 5 if it
 exists, unless --force). The project is -p, else the one in the file. Artifact files are not
 uploaded: the version links the same run and lineage.
 
 DIR is a version folder as pull writes it, or use --path ROOT --version V for
-ROOT/<kind>s/V (ROOT defaults to POLYAXON_OFFLINE_ROOT, else /tmp/plx/offline).
+ROOT/<kind>s/V (ROOT defaults to {}, else {}).
 
 Examples:
   $ pxa push ./offline/artifacts/v1
   $ pxa push --path ./offline --version v1 -p other --force
-  $ pxa models push --path ./offline -ver m1 --clean";
+  $ pxa models push --path ./offline -ver m1 --clean",
+        OFFLINE_ROOT.name,
+        OFFLINE_ROOT.default_value()
+    )
+}
 
 /// `pxa register`.
 #[derive(Debug, Args)]
@@ -197,7 +205,7 @@ pub struct WaitArgs {
     #[arg(long = "for", value_enum, value_name = "STAGE")]
     pub stage: Stage,
     /// First pause between polls (30s, 1m, or seconds); grows up to 30 s
-    #[arg(long, default_value = "2s", value_parser = crate::commands::write::parse_duration)]
+    #[arg(long, default_value = "2s", value_parser = super::values::parse_duration)]
     pub interval: std::time::Duration,
     /// The global --timeout, filled in by the dispatcher.
     #[arg(skip)]
@@ -238,8 +246,12 @@ pub struct CopyArgs {
     /// Destination project (also -to) [default: the same project]
     #[arg(long = "to-project", visible_alias = "to", value_name = "PROJECT")]
     pub to_project: Option<String>,
-    /// Name of the copy [default: <version>-copy]
-    #[arg(short = 'n', long, value_name = "NAME")]
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NAME",
+        help = "Name of the copy [default: <version>-copy]"
+    )]
     pub name: Option<String>,
     /// Description [default: the source's]
     #[arg(long)]
@@ -267,8 +279,12 @@ pub struct PushArgs {
     /// A version folder written by pull (holds version.plx.json)
     #[arg(value_name = "DIR", conflicts_with = "root")]
     pub dir: Option<PathBuf>,
-    /// Root of pulled versions: the folder is ROOT/<kind>s/VERSION (also --path-from)
-    #[arg(long = "path", visible_alias = "path-from", value_name = "ROOT")]
+    #[arg(
+        long = "path",
+        visible_alias = "path-from",
+        value_name = "ROOT",
+        help = "Root of pulled versions: the folder is ROOT/<kind>s/VERSION (also --path-from)"
+    )]
     pub root: Option<PathBuf>,
     /// Project as PROJECT or OWNER/PROJECT [default: the one in version.plx.json]
     #[arg(short, long, value_name = "PROJECT")]
@@ -291,107 +307,4 @@ pub struct PushArgs {
     /// Print the write (method, URL, body) instead of sending it
     #[arg(long)]
     pub dry_run: bool,
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::{CommandFactory, Parser};
-
-    use crate::cli::Cli;
-
-    /// Splits an example like a shell would (quotes; stops at `&&`, `|`, `>`).
-    fn words(line: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut word = String::new();
-        let mut quote: Option<char> = None;
-        let mut in_word = false;
-        for c in line.chars() {
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), c) => word.push(c),
-                (None, '\'' | '"') => {
-                    quote = Some(c);
-                    in_word = true;
-                }
-                (None, ' ') => {
-                    if in_word {
-                        out.push(std::mem::take(&mut word));
-                        in_word = false;
-                    }
-                }
-                (None, c) => {
-                    word.push(c);
-                    in_word = true;
-                }
-            }
-        }
-        if in_word {
-            out.push(word);
-        }
-        let end = out
-            .iter()
-            .position(|w| matches!(w.as_str(), "&&" | "|" | ">" | "||" | ";"))
-            .unwrap_or(out.len());
-        out.truncate(end);
-        out
-    }
-
-    #[test]
-    fn every_example_parses() {
-        fn check(cmd: &clap::Command) {
-            for sub in cmd.get_subcommands() {
-                let help = sub
-                    .get_after_help()
-                    .map(|h| h.to_string())
-                    .unwrap_or_default();
-                for line in help.lines().filter_map(|l| l.trim().strip_prefix("$ ")) {
-                    // `echo … | pxa …`: the pxa part.
-                    let line = line.rsplit("| ").next().unwrap_or(line);
-                    let args = crate::compat::normalize(words(line).into_iter().map(Into::into));
-                    if let Err(e) = Cli::try_parse_from(&args) {
-                        panic!("`{line}` does not parse: {e}");
-                    }
-                }
-                check(sub);
-            }
-        }
-        check(&Cli::command());
-    }
-
-    fn parse(line: &str) -> Cli {
-        let args = crate::compat::normalize(words(line).into_iter().map(Into::into));
-        Cli::try_parse_from(&args).unwrap()
-    }
-
-    #[test]
-    fn single_dash_to_means_the_right_flag_per_command() {
-        use crate::cli::Command;
-        match parse("pxa stage -p demo -ver v1 -to production").command {
-            Command::Stage(a) => assert_eq!(a.to, crate::api::Stage::Production),
-            other => panic!("{other:?}"),
-        }
-        match parse("pxa transfer -p demo -ver v1 -to other").command {
-            Command::Transfer(a) => assert_eq!(a.to_project, "other"),
-            other => panic!("{other:?}"),
-        }
-        match parse("pxa models copy -p demo -ver m1 -to other -n m2").command {
-            Command::Copy(a) => {
-                assert_eq!(a.to_project.as_deref(), Some("other"));
-                assert_eq!(a.name.as_deref(), Some("m2"));
-            }
-            other => panic!("{other:?}"),
-        }
-        match parse("pxa push --path-from /tmp/x -ver v1 -c").command {
-            Command::Push(a) => assert!(a.clean && a.root.is_some()),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn shell_words() {
-        assert_eq!(
-            words(r#"pxa a 'b c' --x='{"k": 1}' "d'e" && next"#),
-            ["pxa", "a", "b c", r#"--x={"k": 1}"#, "d'e"]
-        );
-    }
 }

@@ -1,7 +1,6 @@
 //! `pxa config show|set|unset`: the saved settings, in files the official CLI reads too.
 
 use std::io::Read;
-use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use serde_json::{Value, json};
@@ -9,9 +8,10 @@ use serde_json::{Value, json};
 use super::Context;
 use crate::cli::{ConfigCommand, ConfigKey};
 use crate::exit::CliError;
-use crate::output::{self, Format};
+use crate::output::Format;
 use crate::reference::ProjectRef;
-use crate::settings::{Source, parse_host, write_json_key};
+use crate::settings::env::{self, AUTH_TOKEN, HOST, NO_CONFIG};
+use crate::settings::{Settings, Source, parse_host, project_file, write_json_key};
 
 pub fn run(cmd: ConfigCommand, ctx: &Context) -> Result<()> {
     match cmd {
@@ -22,60 +22,7 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> Result<()> {
 }
 
 fn show(ctx: &Context) -> Result<()> {
-    let s = &ctx.settings;
-    let source = |name: &str| s.sources.get(name).cloned().unwrap_or(Source::Default);
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let project = s.cached_project(&cwd);
-    let mut rows: Vec<(&str, String, String)> = vec![
-        ("host", s.host.to_string(), source("host").to_string()),
-        (
-            "token",
-            if s.token.is_some() {
-                "set (hidden)".into()
-            } else {
-                "not set".into()
-            },
-            s.token
-                .as_ref()
-                .map(|_| source("token").to_string())
-                .unwrap_or_default(),
-        ),
-        (
-            "verify_ssl",
-            s.verify_tls.to_string(),
-            source("verify_ssl").to_string(),
-        ),
-        (
-            "timeout",
-            format!("{}s", s.timeout.as_secs_f64()),
-            source("timeout").to_string(),
-        ),
-        (
-            "project",
-            project
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_else(|| "not set".into()),
-            if project.is_some() {
-                "project cache".into()
-            } else {
-                String::new()
-            },
-        ),
-    ];
-    if let Some(ca) = &s.ca_cert {
-        rows.push((
-            "ca_cert",
-            ca.display().to_string(),
-            source("ca_cert").to_string(),
-        ));
-    }
-    let config_dir = s
-        .config_dir
-        .as_ref()
-        .map(|d| d.display().to_string())
-        .unwrap_or_else(|| "none (POLYAXON_NO_CONFIG)".into());
-    rows.push(("config_dir", config_dir, String::new()));
+    let rows = setting_rows(&ctx.settings);
     let out = &ctx.out;
     match out.format {
         Format::Json | Format::Yaml => {
@@ -96,15 +43,52 @@ fn show(ctx: &Context) -> Result<()> {
     Ok(())
 }
 
-fn set(ctx: &Context, key: ConfigKey, value: Option<String>) -> Result<()> {
-    let s = &ctx.settings;
-    let dir = || {
-        s.config_dir.clone().ok_or_else(|| {
-            CliError::usage("no config folder: POLYAXON_NO_CONFIG is set or HOME is unknown")
-                .with_hint("unset POLYAXON_NO_CONFIG or set HOME / POLYAXON_HOME")
-        })
+/// `(setting, value, source)` for each row of `config show`; the token's value is never shown.
+fn setting_rows(s: &Settings) -> Vec<(&'static str, String, String)> {
+    let source = |name: &str| s.sources.get(name).cloned().unwrap_or(Source::Default);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let project = s.cached_project(&cwd);
+    let (token, token_source) = match &s.token {
+        Some(_) => ("set (hidden)".into(), source("token").to_string()),
+        None => ("not set".into(), String::new()),
     };
-    let (path, field, stored, aliases): (PathBuf, &str, Option<Value>, &[&str]) = match key {
+    let (project, project_source) = match project {
+        Some(p) => (p.to_string(), "project cache".into()),
+        None => ("not set".into(), String::new()),
+    };
+    let mut rows = vec![
+        ("host", s.host.to_string(), source("host").to_string()),
+        ("token", token, token_source),
+        (
+            "verify_ssl",
+            s.verify_tls.to_string(),
+            source("verify_ssl").to_string(),
+        ),
+        (
+            "timeout",
+            format!("{}s", s.timeout.as_secs_f64()),
+            source("timeout").to_string(),
+        ),
+        ("project", project, project_source),
+    ];
+    if let Some(ca) = &s.ca_cert {
+        rows.push((
+            "ca_cert",
+            ca.display().to_string(),
+            source("ca_cert").to_string(),
+        ));
+    }
+    let config_dir = s
+        .config_dir
+        .as_ref()
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|| format!("none ({})", NO_CONFIG.name));
+    rows.push(("config_dir", config_dir, String::new()));
+    rows
+}
+
+fn set(ctx: &Context, key: ConfigKey, value: Option<String>) -> Result<()> {
+    let (var, stored) = match key {
         ConfigKey::Host => {
             let stored = value
                 .map(|v| {
@@ -112,24 +96,33 @@ fn set(ctx: &Context, key: ConfigKey, value: Option<String>) -> Result<()> {
                         .map(|u| Value::from(u.as_str().trim_end_matches('/')))
                 })
                 .transpose()?;
-            (dir()?.join(".client"), "POLYAXON_HOST", stored, &["host"])
+            (HOST, stored)
         }
         ConfigKey::Token => {
             let stored = value.map(read_token).transpose()?.map(Value::from);
-            (
-                dir()?.join(".auth"),
-                "POLYAXON_AUTH_TOKEN",
-                stored,
-                &["token"],
-            )
+            (AUTH_TOKEN, stored)
         }
         ConfigKey::Project => return set_project(ctx, value),
     };
+    let dir = ctx.settings.config_dir.clone().ok_or_else(|| {
+        CliError::usage(format!(
+            "no config folder: {} is set or HOME is unknown",
+            NO_CONFIG.name
+        ))
+        .with_hint(format!(
+            "unset {} or set HOME / {}",
+            NO_CONFIG.name,
+            env::HOME.name
+        ))
+    })?;
+    let (file, field) = var.file.expect("host and token are saved in a file");
+    let path = dir.join(file);
     let removing = stored.is_none();
-    write_json_key(&path, field, stored, aliases)
+    write_json_key(&path, var.name, stored, &[field])
         .with_context(|| format!("cannot write {}", path.display()))?;
     let verb = if removing { "removed" } else { "saved" };
-    output::note(&format!("{verb} {field} in {}", path.display()));
+    ctx.printer()
+        .note(&format!("{verb} {} in {}", var.name, path.display()));
     Ok(())
 }
 
@@ -161,18 +154,19 @@ fn set_project(ctx: &Context, value: Option<String>) -> Result<()> {
         .home
         .clone()
         .ok_or_else(|| CliError::usage("HOME is not set"))?;
-    let path = home.join(".polyaxon").join(".project");
+    let path = project_file(&home);
     match value {
         Some(v) => {
             let p = ProjectRef::parse(&v)?;
             write_json_key(&path, "owner", Some(Value::from(p.owner.clone())), &[])?;
             write_json_key(&path, "name", Some(Value::from(p.name.clone())), &["uuid"])?;
-            output::note(&format!("saved project {p} in {}", path.display()));
+            ctx.printer()
+                .note(&format!("saved project {p} in {}", path.display()));
         }
         None => match std::fs::remove_file(&path) {
-            Ok(()) => output::note(&format!("removed {}", path.display())),
+            Ok(()) => ctx.printer().note(&format!("removed {}", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                output::note("no project was saved")
+                ctx.printer().note("no project was saved")
             }
             Err(e) => return Err(e).with_context(|| format!("cannot remove {}", path.display())),
         },

@@ -1,7 +1,5 @@
 //! `pxa dashboard`: the web UI address of a version (no request is sent).
 
-use std::io::IsTerminal;
-
 use anyhow::Result;
 use url::Url;
 
@@ -18,7 +16,7 @@ pub fn run(args: DashboardArgs, ctx: &Context) -> Result<()> {
         &version,
     );
     ctx.out.lines([url.as_str()])?;
-    if !args.url && std::io::stdout().is_terminal() {
+    if !args.url && ctx.printer().facts().stdout_tty {
         open(&url);
     }
     Ok(())

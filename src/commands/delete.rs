@@ -1,7 +1,5 @@
 //! `pxa delete`: delete a version after a `[y/N]` confirmation on a terminal, or with -y.
 
-use std::io::IsTerminal;
-
 use anyhow::Result;
 
 use super::write;
@@ -9,11 +7,11 @@ use super::{Context, not_found_hint};
 use crate::api::versions::requests;
 use crate::cli::DeleteArgs;
 use crate::exit::{CliError, Code};
-use crate::output::{self, Format};
+use crate::output::Format;
 
 pub async fn run(args: DeleteArgs, ctx: &Context) -> Result<()> {
     let (project, name) = ctx.version_target(&args.version)?;
-    let interactive = std::io::stdin().is_terminal();
+    let interactive = ctx.printer().facts().stdin_tty;
     if !args.yes && !args.dry_run && !interactive {
         return Err(CliError::usage(
             "refusing to delete without confirmation: stdin is not a terminal",
@@ -32,7 +30,7 @@ pub async fn run(args: DeleteArgs, ctx: &Context) -> Result<()> {
     if args.dry_run {
         return write::print_dry_run(ctx, &request);
     }
-    if !args.yes && !output::confirm(&format!("Delete {shown}?"))? {
+    if !args.yes && !ctx.printer().confirm(&format!("Delete {shown}?"))? {
         return Err(CliError::new(Code::Failure, "aborted: nothing was deleted").into());
     }
     client
@@ -43,7 +41,7 @@ pub async fn run(args: DeleteArgs, ctx: &Context) -> Result<()> {
     match out.format {
         Format::Name => out.lines([&name])?,
         Format::Json | Format::Yaml => out.structured(&version.raw)?,
-        _ => output::note(&format!("deleted {shown}")),
+        _ => ctx.printer().note(&format!("deleted {shown}")),
     }
     Ok(())
 }

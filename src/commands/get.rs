@@ -6,6 +6,7 @@ use super::{Context, not_found_hint};
 use crate::api::ProjectVersion;
 use crate::cli::VersionArgs;
 use crate::output::Format;
+use crate::text::truncate;
 
 pub async fn run(args: VersionArgs, ctx: &Context) -> Result<()> {
     let (project, name) = ctx.version_target(&args)?;
@@ -33,6 +34,48 @@ pub fn print_version(ctx: &Context, raw: &serde_json::Value, v: &ProjectVersion)
 
 fn fields(ctx: &Context, v: &ProjectVersion) -> Vec<Vec<String>> {
     let out = &ctx.out;
+    let (run, lineage) = run_and_lineage(v);
+    let project = match (&v.owner, &v.project) {
+        (Some(o), Some(p)) => format!("{o}/{p}"),
+        (None, Some(p)) => p.clone(),
+        _ => String::new(),
+    };
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    let mut rows = vec![
+        ("name", v.name.clone()),
+        (
+            "kind",
+            v.kind.clone().unwrap_or_else(|| ctx.kind.to_string()),
+        ),
+        ("project", project),
+        ("uuid", text(&v.uuid)),
+        ("stage", text(&v.stage)),
+        ("description", text(&v.description)),
+        (
+            "tags",
+            v.tags.as_ref().map(|t| t.join(",")).unwrap_or_default(),
+        ),
+        ("run", run),
+        ("artifacts", lineage),
+        ("state", text(&v.state)),
+        ("created", out.time(v.created_at.as_deref())),
+        ("updated", out.time(v.updated_at.as_deref())),
+        ("content", text(&v.content)),
+        ("readme", text(&v.readme)),
+    ];
+    if out.tty {
+        rows.retain(|(_, value)| !value.is_empty());
+        for (_, value) in rows.iter_mut() {
+            *value = truncate(value, 100).into_owned();
+        }
+    }
+    rows.into_iter()
+        .map(|(k, v)| vec![k.to_string(), v])
+        .collect()
+}
+
+/// The linked run (`name (uuid)`) and the lineage entries (`name (kind)`, comma-separated).
+fn run_and_lineage(v: &ProjectVersion) -> (String, String) {
     let meta = v.meta_info.clone().unwrap_or_default();
     let run = meta.run.as_ref().map(|r| {
         let uuid = r.uuid.clone().or_else(|| v.run.clone()).unwrap_or_default();
@@ -54,42 +97,6 @@ fn fields(ctx: &Context, v: &ProjectVersion) -> Vec<Vec<String>> {
             )
         })
         .collect();
-    let project = match (&v.owner, &v.project) {
-        (Some(o), Some(p)) => format!("{o}/{p}"),
-        (None, Some(p)) => p.clone(),
-        _ => String::new(),
-    };
-    let mut rows = vec![
-        ("name", v.name.clone()),
-        (
-            "kind",
-            v.kind.clone().unwrap_or_else(|| ctx.kind.to_string()),
-        ),
-        ("project", project),
-        ("uuid", v.uuid.clone().unwrap_or_default()),
-        ("stage", v.stage.clone().unwrap_or_default()),
-        ("description", v.description.clone().unwrap_or_default()),
-        (
-            "tags",
-            v.tags.as_ref().map(|t| t.join(",")).unwrap_or_default(),
-        ),
-        ("run", run.or_else(|| v.run.clone()).unwrap_or_default()),
-        ("artifacts", lineage.join(", ")),
-        ("state", v.state.clone().unwrap_or_default()),
-        ("created", out.time(v.created_at.as_deref())),
-        ("updated", out.time(v.updated_at.as_deref())),
-        ("content", v.content.clone().unwrap_or_default()),
-        ("readme", v.readme.clone().unwrap_or_default()),
-    ];
-    if out.tty {
-        rows.retain(|(_, value)| !value.is_empty());
-        for (_, value) in rows.iter_mut() {
-            if value.chars().count() > 100 {
-                *value = format!("{}…", value.chars().take(99).collect::<String>());
-            }
-        }
-    }
-    rows.into_iter()
-        .map(|(k, v)| vec![k.to_string(), v])
-        .collect()
+    let run = run.or_else(|| v.run.clone()).unwrap_or_default();
+    (run, lineage.join(", "))
 }

@@ -33,7 +33,8 @@ pub async fn run(args: LsArgs, ctx: &Context) -> Result<()> {
             let typed: Vec<_> = items.iter().map(|v| &v.item).collect();
             let (header, rows) = version_rows(out, &typed);
             if out.format == Format::Table && rows.is_empty() {
-                crate::output::note(&format!("no {} versions in {}", ctx.kind, registry.project));
+                ctx.printer()
+                    .note(&format!("no {} versions in {}", ctx.kind, registry.project));
             } else {
                 out.rows(&header, &rows)?;
             }

@@ -6,6 +6,7 @@ pub mod copy;
 pub mod dashboard;
 pub mod delete;
 pub mod get;
+pub mod hints;
 pub mod ls;
 pub mod pull;
 pub mod push;
@@ -19,14 +20,15 @@ pub mod verify;
 pub mod wait;
 pub mod write;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
 
+use crate::api::client::Event;
 use crate::api::{Client, Kind, Registry};
-use crate::cli::{Cli, Command, VersionArgs};
+use crate::cli::{Cli, Command, GlobalArgs, VersionArgs};
 use crate::exit::CliError;
-use crate::output::{self, Output};
+use crate::output::{self, Output, Printer};
 use crate::reference::{ProjectRef, Target, validate_version};
 use crate::settings::{Flags, Settings};
 
@@ -56,12 +58,20 @@ impl Context {
         if let Some(c) = self.client.get() {
             return Ok(c);
         }
-        let client = Client::new(self.settings.client_config())
-            .map_err(|e| {
-                CliError::usage(format!("{e:#}"))
-                    .with_hint("--ca-cert (POLYAXON_SSL_CA_CERT) takes a readable PEM file; the token must be plain text")
-            })?;
+        let mut client = Client::new(self.settings.client_config())
+            .map_err(|e| CliError::usage(format!("{e:#}")).with_hint(hints::client_setup()))?;
+        if self.settings.verbose {
+            let printer = self.printer().clone();
+            client = client.with_observer(Arc::new(move |event: &Event<'_>| {
+                printer.debug(format_args!("{}", verbose_line(event)));
+            }));
+        }
         Ok(self.client.get_or_init(|| client))
+    }
+
+    /// Where the command prints notes, warnings and prompts.
+    pub fn printer(&self) -> &Printer {
+        self.out.printer()
     }
 
     pub fn registry(&self, project: ProjectRef) -> Registry {
@@ -117,43 +127,30 @@ impl Context {
     }
 }
 
-/// Resolves settings, then runs the chosen command.
-pub async fn run(cli: Cli) -> Result<()> {
-    output::set_color(cli.global.color);
-    // Commands that need no settings, files or network.
-    match cli.command {
-        Command::Completions { shell } => return completions::completions(shell),
-        Command::Man => return completions::man(),
-        _ => {}
-    }
-    let flags = Flags {
-        host: cli.global.host.clone(),
-        token: cli.global.token.clone(),
-        insecure: cli.global.insecure,
-        ca_cert: cli.global.ca_cert.clone(),
-        timeout: cli.global.timeout,
-        verbose: cli.global.verbose,
-    };
-    let jq = cli
-        .global
-        .jq
-        .as_deref()
-        .map(output::jq::JqFilter::compile)
-        .transpose()?;
-    let settings = Settings::from_process(&flags)?;
-    for warning in settings.warnings() {
-        output::warn(&warning);
-    }
-    if settings.verbose {
-        for (name, source) in &settings.sources {
-            output::debug(format_args!("{name} from {source}"));
+/// The `-v` line for what the client does (never the token: URLs come without credentials).
+fn verbose_line(event: &Event<'_>) -> String {
+    match event {
+        Event::Sending { method, url } => format!("> {method} {url}"),
+        Event::Answered {
+            status,
+            url,
+            elapsed,
+        } => format!("< {status} {url} ({} ms)", elapsed.as_millis()),
+        Event::Retrying { wait, error } => {
+            format!("retrying in {} ms after: {error}", wait.as_millis())
         }
     }
-    let ctx = Context::new(
-        settings,
-        Output::new(cli.global.output, jq),
-        cli.global.kind,
-    );
+}
+
+/// Resolves settings, then runs the chosen command, printing through `printer`.
+pub async fn run(cli: Cli, printer: &Printer) -> Result<()> {
+    // Commands that need no settings, files or network.
+    match cli.command {
+        Command::Completions { shell } => return completions::completions(shell, printer),
+        Command::Man => return completions::man(printer),
+        _ => {}
+    }
+    let ctx = context(&cli.global, printer)?;
     match cli.command {
         Command::Get(args) => get::run(args, &ctx).await,
         Command::Ls(args) => ls::run(args, &ctx).await,
@@ -176,6 +173,35 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Dashboard(args) => dashboard::run(args, &ctx),
         Command::Completions { .. } | Command::Man => unreachable!("handled above"),
     }
+}
+
+/// Checks `--jq`, resolves the settings (warning about risky ones, listing their sources under
+/// `-v`) and sets up the output.
+fn context(global: &GlobalArgs, printer: &Printer) -> Result<Context> {
+    let flags = Flags {
+        host: global.host.clone(),
+        token: global.token.clone(),
+        insecure: global.insecure,
+        ca_cert: global.ca_cert.clone(),
+        timeout: global.timeout,
+        verbose: global.verbose,
+    };
+    let jq = global
+        .jq
+        .as_deref()
+        .map(output::jq::JqFilter::compile)
+        .transpose()?;
+    let settings = Settings::from_process(&flags)?;
+    for warning in settings.warnings() {
+        printer.warn(&warning);
+    }
+    if settings.verbose {
+        for (name, source) in &settings.sources {
+            printer.debug(format_args!("{name} from {source}"));
+        }
+    }
+    let out = Output::new(global.output, jq, printer.clone());
+    Ok(Context::new(settings, out, global.kind))
 }
 
 /// Adds a hint about the official CLI's `latest` default to a not-found error.

@@ -1,6 +1,5 @@
 //! `pxa pull`: one version or many (all pages), with progress, signals and honest exit codes.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,16 +7,13 @@ use anyhow::Result;
 use serde_json::json;
 use tokio::sync::Semaphore;
 
-use super::Context;
+use super::{Context, hints};
 use crate::api::{ListParams, Registry};
 use crate::cli::PullArgs;
 use crate::exit::{CliError, Code};
+use crate::output::progress::{Mode, Progress};
 use crate::pull::download::Downloader;
-use crate::pull::progress::{Mode, Progress};
 use crate::pull::{Options, VersionReport, pull_many};
-
-/// Where the official CLI pulls to when neither --path nor POLYAXON_OFFLINE_ROOT is set.
-pub const DEFAULT_ROOT: &str = "/tmp/plx/offline";
 
 pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
     if !(args.stall_timeout > 0.0 && args.stall_timeout.is_finite()) {
@@ -32,8 +28,7 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
     let root = args
         .path
         .clone()
-        .or_else(|| ctx.settings.offline_root.clone())
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_ROOT));
+        .unwrap_or_else(|| ctx.settings.offline_root.clone());
     check_root(&root)?;
     let client = ctx.client()?;
     let (registry, names) = if bulk {
@@ -46,7 +41,7 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
     } else {
         args.progress
     };
-    let progress = Arc::new(Progress::new(mode));
+    let progress = Arc::new(Progress::new(mode, ctx.printer().clone()));
     let dl = Downloader {
         client: client.clone(),
         retries: args.retries,
@@ -66,7 +61,7 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
         signal = interrupted() => {
             progress.abandon();
             return Err(CliError::new(Code::Interrupted, format!("interrupted by {signal}"))
-                .with_hint("run the same command again to resume; finished entries are kept and the previous copy is untouched")
+                .with_hint(hints::RESUME)
                 .into());
         }
     };
@@ -166,22 +161,8 @@ fn outcome(reports: &[VersionReport], bulk: bool) -> Result<()> {
         .with_hint("run the same command again: pulled versions are replaced atomically, failed ones resume")
         .into());
     }
-    let hint = match first.code {
-        Code::NotFound => {
-            "check the project (-p OWNER/PROJECT), the version and --kind; `pxa ls -p PROJECT` lists versions"
-        }
-        Code::Unreachable => {
-            "is the server running at that address? set it with --host or POLYAXON_HOST; run again to resume"
-        }
-        Code::Integrity => {
-            "what the server sent does not match what it declared, or an archive was unsafe; nothing was placed"
-        }
-        _ => {
-            "run the same command again to resume; finished entries are kept and the previous copy is untouched"
-        }
-    };
     Err(CliError::new(first.code, detail(first))
-        .with_hint(hint)
+        .with_hint(hints::pull(first.code))
         .into())
 }
 

@@ -11,13 +11,8 @@ use super::write::{self, Fields};
 use crate::api::{Kind, ProjectVersion};
 use crate::cli::PushArgs;
 use crate::exit::{CliError, Code};
-use crate::output;
+use crate::pull::metadata::{VERSION_FILE, content_file};
 use crate::reference::{ProjectRef, validate_version};
-
-/// Where the official CLI keeps pulled versions when no root is given.
-pub const DEFAULT_OFFLINE_ROOT: &str = "/tmp/plx/offline";
-/// The file a pull writes with the version's metadata.
-pub const VERSION_FILE: &str = "version.plx.json";
 
 pub async fn run(args: PushArgs, ctx: &Context) -> Result<()> {
     let dir = version_dir(&args, ctx)?;
@@ -71,7 +66,7 @@ pub async fn run(args: PushArgs, ctx: &Context) -> Result<()> {
     if args.clean && !args.dry_run {
         std::fs::remove_dir_all(&dir)
             .map_err(|e| anyhow::anyhow!("pushed, but cannot remove {}: {e}", dir.display()))?;
-        output::note(&format!("removed {}", dir.display()));
+        ctx.printer().note(&format!("removed {}", dir.display()));
     }
     Ok(())
 }
@@ -90,8 +85,7 @@ fn version_dir(args: &PushArgs, ctx: &Context) -> Result<PathBuf, CliError> {
     let root = args
         .root
         .clone()
-        .or_else(|| ctx.settings.offline_root.clone())
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_OFFLINE_ROOT));
+        .unwrap_or_else(|| ctx.settings.offline_root.clone());
     Ok(root.join(ctx.kind.plural()).join(version))
 }
 
@@ -114,11 +108,7 @@ fn read_version(dir: &Path) -> Result<ProjectVersion, CliError> {
 
 /// The content file beside version.plx.json, when there is one (it wins: it is the editable copy).
 fn local_content(dir: &Path, kind: Kind) -> Result<Option<String>, CliError> {
-    let file = if kind == Kind::Component {
-        "polyaxonfile.plx.json"
-    } else {
-        "content.plx.json"
-    };
+    let file = content_file(kind);
     let path = dir.join(file);
     if !path.is_file() {
         return Ok(None);

@@ -5,10 +5,11 @@ use anyhow::Result;
 
 use super::write::{self, Fields};
 use super::{Context, get::print_version};
-use crate::api::{ApiError, ApiRequest, Kind, Registry, versions::requests};
+use crate::api::{
+    ApiError, ApiRequest, Client, Kind, ProjectVersion, Registry, versions::requests,
+};
 use crate::cli::RegisterArgs;
 use crate::exit::{CliError, Code};
-use crate::output;
 
 /// How a register behaves when the version exists, and whether to send anything.
 #[derive(Debug, Clone, Copy)]
@@ -30,7 +31,7 @@ pub async fn run(args: RegisterArgs, ctx: &Context) -> Result<()> {
         );
     }
     if fields.run.is_some() && fields.artifacts.is_none() {
-        output::warn(
+        ctx.printer().warn(
             "--run-uid without --artifacts links no lineage: the version will point at the run \
              but a pull downloads nothing; name the lineage entries with --artifacts a,b",
         );
@@ -97,6 +98,28 @@ pub async fn register_version(
 ) -> Result<()> {
     let client = ctx.client()?;
     let existing = client.find_version(registry, name).await?;
+    let current = existing.as_ref().map(|v| &v.item);
+    let request = register_request(client, registry, name, fields, current, mode.force)?;
+    let action = if existing.is_some() {
+        "updated"
+    } else {
+        "created"
+    };
+    send_and_show(ctx, registry, name, &request, mode.dry_run, action)
+        .await
+        .map_err(|e| foreign_run_hint(e, fields.run.as_deref(), registry))
+}
+
+/// POST for a new version, PATCH of the given fields for an existing one (with `force`); every
+/// refusal happens here, before anything is written.
+fn register_request(
+    client: &Client,
+    registry: &Registry,
+    name: &str,
+    fields: &Fields,
+    current: Option<&ProjectVersion>,
+    force: bool,
+) -> Result<ApiRequest, CliError> {
     let shown = format!("{} version {}:{name}", registry.kind, registry.project);
     let no_run = |has_run: bool| {
         if fields.artifacts.is_some() && fields.run.is_none() && !has_run {
@@ -108,14 +131,12 @@ pub async fn register_version(
             Ok(())
         }
     };
-    let request = match &existing {
-        Some(_) if !mode.force => {
-            return Err(CliError::new(Code::Conflict, format!("{shown} already exists"))
-                .with_hint(
-                    "pass --force to update it (only the given fields are sent), or pick another name",
-                )
-                .into());
-        }
+    match current {
+        Some(_) if !force => Err(
+            CliError::new(Code::Conflict, format!("{shown} already exists")).with_hint(
+                "pass --force to update it (only the given fields are sent), or pick another name",
+            ),
+        ),
         Some(current) => {
             no_run(current.run.is_some())?;
             let body = fields.patch_body();
@@ -125,10 +146,9 @@ pub async fn register_version(
                 ))
                 .with_hint(
                     "pass --description, --tags, --content, --readme, --run-uid or --artifacts",
-                )
-                .into());
+                ));
             }
-            requests::patch(client, registry, name, body)
+            Ok(requests::patch(client, registry, name, body))
         }
         None => {
             no_run(false)?;
@@ -136,20 +156,12 @@ pub async fn register_version(
                 return Err(CliError::usage(format!(
                     "{shown} does not exist and a component version needs its content"
                 ))
-                .with_hint("pass -f polyaxonfile.yaml")
-                .into());
+                .with_hint("pass -f polyaxonfile.yaml"));
             }
-            requests::create(client, registry, fields.create_body(name, registry.kind))
+            let body = fields.create_body(name, registry.kind);
+            Ok(requests::create(client, registry, body))
         }
-    };
-    let action = if existing.is_some() {
-        "updated"
-    } else {
-        "created"
-    };
-    send_and_show(ctx, registry, name, &request, mode.dry_run, action)
-        .await
-        .map_err(|e| foreign_run_hint(e, fields.run.as_deref(), registry))
+    }
 }
 
 /// Polyaxon CE fails (an empty 405) when a version links a run of another project: say so.
@@ -198,7 +210,7 @@ pub async fn show_version(
     action: &str,
 ) -> Result<()> {
     let version = ctx.client()?.get_version(registry, name).await?;
-    output::note(&format!(
+    ctx.printer().note(&format!(
         "{action} {} version {}:{name}",
         registry.kind, registry.project
     ));

@@ -8,7 +8,6 @@ use super::{Context, not_found_hint};
 use crate::api::versions::requests;
 use crate::cli::StageArgs;
 use crate::exit::{CliError, Code};
-use crate::output;
 
 pub async fn run(args: StageArgs, ctx: &Context) -> Result<()> {
     let (project, name) = ctx.version_target(&args.version)?;
@@ -52,7 +51,7 @@ pub async fn run(args: StageArgs, ctx: &Context) -> Result<()> {
     let stages = client.get_stages(&registry, &name).await?;
     let now = stages.stage.as_deref().unwrap_or("none");
     if now != args.to.as_str() {
-        output::warn(&format!(
+        ctx.printer().warn(&format!(
             "the server accepted the change but reports stage `{now}` for {shown}"
         ));
     }

@@ -21,7 +21,7 @@ pub async fn run(args: VersionArgs, ctx: &Context) -> Result<()> {
         _ => {
             let (header, rows) = stages_rows(out, &stages);
             if out.format == Format::Table {
-                crate::output::note(&format!(
+                ctx.printer().note(&format!(
                     "{name}: {}",
                     stages.stage.as_deref().unwrap_or("no stage")
                 ));

@@ -22,11 +22,7 @@ pub async fn run(ctx: &Context) -> Result<()> {
             }
         }
         (_, Err(e)) if matches!(e.status(), Some(401 | 403)) => {
-            let hint = if s.token.is_some() {
-                "the token was rejected: check --token, POLYAXON_AUTH_TOKEN or ~/.polyaxon/.auth"
-            } else {
-                "this server needs a token: pass --token or set POLYAXON_AUTH_TOKEN"
-            };
+            let hint = super::hints::credentials_refused(s.token.is_some());
             return Err(CliError::new(
                 Code::Auth,
                 format!("{} answers but refuses the credentials: {e}", s.host),

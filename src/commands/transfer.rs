@@ -8,7 +8,6 @@ use crate::api::ApiError;
 use crate::api::versions::requests;
 use crate::cli::TransferArgs;
 use crate::exit::{CliError, Code};
-use crate::output;
 use crate::reference::ProjectRef;
 
 pub async fn run(args: TransferArgs, ctx: &Context) -> Result<()> {
@@ -22,7 +21,8 @@ pub async fn run(args: TransferArgs, ctx: &Context) -> Result<()> {
         .await
         .map_err(|e| not_found_hint(e, &name, ctx))?;
     if dest == project {
-        output::note(&format!("{name} is already in {project}: nothing to do"));
+        ctx.printer()
+            .note(&format!("{name} is already in {project}: nothing to do"));
         return show_version(ctx, &registry, &name, "unchanged").await;
     }
     // The server fails with an empty 405 on a name clash: check first and say it clearly.

@@ -12,36 +12,7 @@ use crate::reference::validate_version;
 
 pub async fn run(args: UpdateArgs, ctx: &Context) -> Result<()> {
     let (project, name) = ctx.version_target(&args.version)?;
-    let mut fields = Fields::default();
-    if let Some(new_name) = &args.name {
-        validate_version(new_name)?;
-        fields.name = Some(new_name.clone());
-    }
-    fields.description = args.description.clone();
-    fields.content = args
-        .content
-        .as_deref()
-        .map(write::content_or_clear)
-        .transpose()?;
-    fields.readme = args
-        .readme
-        .as_deref()
-        .map(|r| write::read_text_arg(r, "--readme", false))
-        .transpose()?;
-    fields.tags = args
-        .tags
-        .as_deref()
-        .map(|t| write::split_list(t, "--tags"))
-        .transpose()?;
-    let add = split_all(&args.add_tag, "--add-tag")?;
-    let remove = split_all(&args.remove_tag, "--remove-tag")?;
-    if fields.is_empty() && add.is_empty() && remove.is_empty() {
-        return Err(CliError::usage("nothing to update")
-            .with_hint(
-                "pass at least one of --name, --description, --tags, --add-tag, --remove-tag, --content, --readme",
-            )
-            .into());
-    }
+    let (mut fields, add, remove) = fields_from_args(&args)?;
     let registry = ctx.registry(project);
     let client = ctx.client()?;
     if !add.is_empty() || !remove.is_empty() {
@@ -72,6 +43,39 @@ pub async fn run(args: UpdateArgs, ctx: &Context) -> Result<()> {
         Ok(api) => not_found_hint(api, &name, ctx),
         Err(other) => other,
     })
+}
+
+/// The fields to send, and the tags to add and remove, validated before any request.
+fn fields_from_args(args: &UpdateArgs) -> Result<(Fields, Vec<String>, Vec<String>), CliError> {
+    let mut fields = Fields::default();
+    if let Some(new_name) = &args.name {
+        validate_version(new_name)?;
+        fields.name = Some(new_name.clone());
+    }
+    fields.description = args.description.clone();
+    fields.content = args
+        .content
+        .as_deref()
+        .map(write::content_or_clear)
+        .transpose()?;
+    fields.readme = args
+        .readme
+        .as_deref()
+        .map(|r| write::read_text_arg(r, "--readme", false))
+        .transpose()?;
+    fields.tags = args
+        .tags
+        .as_deref()
+        .map(|t| write::split_list(t, "--tags"))
+        .transpose()?;
+    let add = split_all(&args.add_tag, "--add-tag")?;
+    let remove = split_all(&args.remove_tag, "--remove-tag")?;
+    if fields.is_empty() && add.is_empty() && remove.is_empty() {
+        return Err(CliError::usage("nothing to update").with_hint(
+            "pass at least one of --name, --description, --tags, --add-tag, --remove-tag, --content, --readme",
+        ));
+    }
+    Ok((fields, add, remove))
 }
 
 /// Every value of a repeatable list flag, each comma-split.

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::Context;
 use crate::cli::VerifyArgs;
 use crate::exit::{CliError, Code};
-use crate::output;
+use crate::output::Printer;
 use crate::pull::place::is_internal;
 use crate::pull::verify::{MANIFEST, VerifyReport, verify_dir};
 
@@ -39,7 +39,7 @@ pub fn run(args: VerifyArgs, ctx: &Context) -> Result<()> {
     } else {
         let mut lines = Vec::new();
         for r in &reports {
-            lines.extend(describe(r));
+            lines.extend(describe(r, ctx.printer()));
         }
         ctx.out.lines(lines)?;
     }
@@ -91,13 +91,13 @@ fn expand(path: &Path) -> Vec<PathBuf> {
     found
 }
 
-fn describe(r: &VerifyReport) -> Vec<String> {
+fn describe(r: &VerifyReport, printer: &Printer) -> Vec<String> {
     let mut lines = Vec::new();
     for p in &r.problems {
         lines.push(format!("FAILED\t{}\t{}", p.path, p.problem));
     }
     for extra in &r.extra {
-        output::warn(&format!(
+        printer.warn(&format!(
             "{}: {extra} is not in the manifest",
             r.path.display()
         ));

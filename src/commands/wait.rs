@@ -7,9 +7,9 @@ use anyhow::Result;
 
 use super::register::show_version;
 use super::{Context, not_found_hint};
+use crate::api::retry::Transient;
 use crate::cli::WaitArgs;
 use crate::exit::{CliError, Code};
-use crate::output;
 
 /// How long `wait` waits when --timeout is not given.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(600);
@@ -36,7 +36,7 @@ pub async fn run(args: WaitArgs, ctx: &Context) -> Result<()> {
             Ok(Ok(stages)) => {
                 let current = stages.item.stage.unwrap_or_else(|| "none".into());
                 if last.as_deref() != Some(current.as_str()) {
-                    output::note(&format!(
+                    ctx.printer().note(&format!(
                         "{} {shown}: {current}",
                         chrono::Utc::now().format("%H:%M:%S")
                     ));
@@ -49,7 +49,7 @@ pub async fn run(args: WaitArgs, ctx: &Context) -> Result<()> {
                 }
             }
             Ok(Err(e)) if e.is_transient() => {
-                output::warn(&format!("{e}; still waiting"));
+                ctx.printer().warn(&format!("{e}; still waiting"));
             }
             Ok(Err(e)) => return Err(not_found_hint(e, &name, ctx)),
             Err(_) => {}

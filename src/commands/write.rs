@@ -1,11 +1,9 @@
 //! Write-body building shared by the write commands: flag → JSON field mapping, list
 //! splitting, content and UUID validation, the stage condition, durations and `--dry-run`.
 
-use std::io::Read;
-use std::time::Duration;
-
 use anyhow::Result;
 use serde_json::{Map, Value, json};
+use std::io::Read;
 
 use super::Context;
 use crate::api::ApiRequest;
@@ -240,39 +238,6 @@ pub fn stage_condition(
     condition["last_update_time"] = json!(time);
     condition["last_transition_time"] = json!(time);
     condition
-}
-
-/// `30s`, `10m`, `1h`, `500ms` or plain seconds (`90`, `1.5`).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => t.split_at(i),
-        None => (t, "s"),
-    };
-    let scale = match unit {
-        "ms" => 0.001,
-        "s" | "sec" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        _ => return Err(format!("unknown unit `{unit}` in `{text}` (use s, m or h)")),
-    };
-    let n: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (e.g. 30s, 10m, 1h or seconds)"))?;
-    if !n.is_finite() || n <= 0.0 {
-        return Err(format!("`{text}` must be above zero"));
-    }
-    Ok(Duration::from_secs_f64(n * scale))
-}
-
-/// clap parser for the global `--timeout`: seconds, or a duration like `10m`. A plain number
-/// is passed through as is, so the settings report a zero or negative one in their own words.
-pub fn parse_seconds(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
-        Ok(n) => Ok(n),
-        Err(_) => parse_duration(text).map(|d| d.as_secs_f64()),
-    }
 }
 
 /// `--dry-run`: prints the write that would be sent (method, URL, body; never the token).

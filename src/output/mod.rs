@@ -1,23 +1,25 @@
-//! All terminal output: stdout renderers for every format, and stderr diagnostics.
-#![allow(clippy::print_stderr)]
+//! Everything printed: the [`Printer`] that owns the streams, renderers for every `-o` format,
+//! and the pull progress display.
 
 pub mod jq;
+mod printer;
+pub mod progress;
 mod render;
 mod time;
 
-use std::io::{self, IsTerminal, Write};
-use std::sync::{Arc, OnceLock};
+use std::io;
+use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::exit::Report;
 use jq::JqFilter;
 
+pub use printer::{ColorChoice, Facts, Printer};
 pub use render::{stages_rows, version_rows};
 pub use time::{relative, when};
 
 /// `-o/--output`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Table on a terminal, tab-separated when piped
     Auto,
@@ -33,7 +35,7 @@ pub enum Format {
     Name,
 }
 
-/// Writes results to stdout in the chosen format.
+/// Writes results to stdout in the chosen format, through the printer.
 #[derive(Debug, Clone)]
 pub struct Output {
     pub format: Format,
@@ -41,12 +43,13 @@ pub struct Output {
     pub tty: bool,
     /// `--jq`: applied to the JSON form, whose results are printed instead.
     pub jq: Option<Arc<JqFilter>>,
+    printer: Printer,
 }
 
 impl Output {
     /// Resolves `auto` against whether stdout is a terminal; `--jq` implies JSON.
-    pub fn new(format: Format, jq: Option<JqFilter>) -> Self {
-        let tty = io::stdout().is_terminal();
+    pub fn new(format: Format, jq: Option<JqFilter>, printer: Printer) -> Self {
+        let tty = printer.facts().stdout_tty;
         let format = match format {
             _ if jq.is_some() => Format::Json,
             Format::Auto if tty => Format::Table,
@@ -57,7 +60,13 @@ impl Output {
             format,
             tty,
             jq: jq.map(Arc::new),
+            printer,
         }
+    }
+
+    /// The printer this output writes through.
+    pub fn printer(&self) -> &Printer {
+        &self.printer
     }
 
     /// Whether the format prints the server's object (json/yaml).
@@ -71,28 +80,25 @@ impl Output {
             let lines: Vec<String> = jq.apply(value)?.iter().map(jq::render).collect();
             return Ok(self.lines(lines)?);
         }
-        let mut out = io::stdout().lock();
-        match self.format {
-            Format::Yaml => {
-                let text = serde_yaml::to_string(value).map_err(io::Error::other)?;
-                out.write_all(text.as_bytes())?;
-            }
+        let text = match self.format {
+            Format::Yaml => serde_yaml::to_string(value).map_err(io::Error::other)?,
             _ => {
-                serde_json::to_writer_pretty(&mut out, value)?;
-                out.write_all(b"\n")?;
+                let mut text = serde_json::to_string_pretty(value)?;
+                text.push('\n');
+                text
             }
-        }
-        Ok(out.flush()?)
+        };
+        Ok(self.printer.out(&text)?)
     }
 
     /// Prints rows: aligned with a header on `table`, tab-separated without one otherwise.
     pub fn rows(&self, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
         let text = if self.format == Format::Table {
-            render::table(header, rows, terminal_width())
+            render::table(header, rows, self.printer.facts().width)
         } else {
             render::tsv(rows)
         };
-        write_stdout(&text)
+        self.printer.out(&text)
     }
 
     /// Prints lines as they are.
@@ -102,7 +108,7 @@ impl Output {
             text.push_str(line.as_ref());
             text.push('\n');
         }
-        write_stdout(&text)
+        self.printer.out(&text)
     }
 
     /// Formats a timestamp: relative on a terminal table, as the server sent it otherwise.
@@ -116,92 +122,53 @@ impl Output {
     }
 }
 
-/// The width tables must fit: `COLUMNS` if set, else the terminal's, else none.
-fn terminal_width() -> Option<usize> {
-    if let Some(cols) = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.trim().parse::<usize>().ok())
-    {
-        return Some(cols.max(20));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(format: Format, tty: bool) -> Output {
+        let facts = Facts {
+            stdout_tty: tty,
+            width: Some(40),
+            ..Facts::PLAIN
+        };
+        Output::new(format, None, Printer::buffered(facts, ""))
     }
-    terminal_size::terminal_size_of(io::stdout()).map(|(w, _)| (w.0 as usize).max(20))
-}
 
-fn write_stdout(text: &str) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()
-}
-
-/// `--color`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ColorChoice {
-    /// Color when stderr is a terminal and NO_COLOR is unset
-    Auto,
-    Always,
-    Never,
-}
-
-static COLOR: OnceLock<bool> = OnceLock::new();
-
-/// Decides once whether stderr labels are colored.
-pub fn set_color(choice: ColorChoice) {
-    let on = match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stderr().is_terminal()
-        }
-    };
-    let _ = COLOR.set(on);
-}
-
-fn stderr_color() -> bool {
-    *COLOR.get_or_init(|| {
-        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stderr().is_terminal()
-    })
-}
-
-fn label(name: &str, ansi: &str) -> String {
-    if stderr_color() {
-        format!("\x1b[{ansi}m{name}\x1b[0m")
-    } else {
-        name.to_string()
+    #[test]
+    fn a_table_is_rendered_to_stdout_within_the_width() {
+        let out = output(Format::Auto, true);
+        assert_eq!(out.format, Format::Table);
+        let rows = vec![
+            vec!["v1".to_string(), "x".repeat(80)],
+            vec!["v2".to_string(), "short".to_string()],
+        ];
+        out.rows(&["NAME", "DESCRIPTION"], &rows).unwrap();
+        let text = out.printer().stdout_text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(lines[0].starts_with("NAME"), "{text}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 40), "{text}");
+        assert!(lines[1].ends_with('…'), "{text}");
+        assert_eq!(out.printer().stderr_text(), "");
     }
-}
 
-/// Prints `error: …` and `hint: …` for a failed run.
-pub fn report_error(report: &Report) {
-    eprintln!("{} {}", label("error:", "1;31"), report.message);
-    if let Some(hint) = &report.hint {
-        eprintln!("{} {}", label("hint:", "1;36"), hint);
+    #[test]
+    fn piped_output_is_tsv_and_json_is_pretty() {
+        let out = output(Format::Auto, false);
+        out.rows(&["NAME"], &[vec!["a\tb".to_string()]]).unwrap();
+        assert_eq!(out.printer().stdout_text(), "a\\tb\n");
+        let out = output(Format::Json, false);
+        out.structured(&serde_json::json!({"name": "v1"})).unwrap();
+        assert_eq!(out.printer().stdout_text(), "{\n  \"name\": \"v1\"\n}\n");
     }
-}
 
-/// Prints `warning: …` on stderr.
-pub fn warn(message: &str) {
-    eprintln!("{} {message}", label("warning:", "1;33"));
-}
-
-/// Prints a progress or status note on stderr.
-pub fn note(message: &str) {
-    eprintln!("{message}");
-}
-
-/// Prints a `-v` diagnostic line on stderr.
-pub fn debug(args: std::fmt::Arguments<'_>) {
-    eprintln!("{} {args}", label("debug:", "2"));
-}
-
-/// Asks a yes/no question on stderr and reads the answer from stdin; only `y`/`yes` is yes.
-pub fn confirm(question: &str) -> io::Result<bool> {
-    let mut err = io::stderr().lock();
-    write!(err, "{question} [y/N] ")?;
-    err.flush()?;
-    let mut answer = String::new();
-    io::stdin().read_line(&mut answer)?;
-    Ok(matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
+    #[test]
+    fn jq_results_print_raw() {
+        let jq = JqFilter::compile(".[].name").unwrap();
+        let out = Output::new(Format::Table, Some(jq), Printer::buffered(Facts::PLAIN, ""));
+        out.structured(&serde_json::json!([{"name": "v1"}, {"name": 2}]))
+            .unwrap();
+        assert_eq!(out.printer().stdout_text(), "v1\n2\n");
+    }
 }

@@ -6,6 +6,7 @@ use tabled::settings::{Padding, Style, Width};
 
 use super::Output;
 use crate::api::models::{ProjectVersion, Stages};
+use crate::text::{one_line, truncate};
 
 /// Aligned columns with a header, no borders (like gh and cargo), narrowed to `width` by
 /// truncating the widest columns first.
@@ -54,16 +55,13 @@ fn escape(value: &str) -> String {
         .replace('\r', "\\r")
 }
 
-fn one_line(value: &str) -> String {
-    value.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
+/// Long values are cut on a terminal only: piped output keeps them whole.
 fn clip(out: &Output, value: &str, max: usize) -> String {
-    if !out.tty || value.chars().count() <= max {
-        return value.to_string();
+    if out.tty {
+        truncate(value, max).into_owned()
+    } else {
+        value.to_string()
     }
-    let cut: String = value.chars().take(max.saturating_sub(1)).collect();
-    format!("{cut}…")
 }
 
 /// `ls` columns: NAME, STAGE, TAGS, DESCRIPTION, CREATED, UPDATED.

@@ -1,6 +1,7 @@
-//! One download with its own retry loop: socket to disk in a blocking task fed by a bounded
-//! channel (a file is hashed as written, a tarball is un-gzipped and extracted as it arrives),
-//! stall detection, length checks, and `Range` + `If-Range` resume of a cut file.
+//! One download under the API's retry policy: socket to disk in a blocking task fed by a
+//! bounded channel (a file is hashed as written, a tarball is un-gzipped and extracted as it
+//! arrives), stall detection, length checks, and `Range` + `If-Range` resume of a cut file.
+//! The HTTP side is `api::download`; this module decides what the bytes mean.
 
 use std::fs;
 use std::io;
@@ -9,27 +10,25 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::StreamExt;
-use reqwest::StatusCode;
-use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::timeout;
 use url::Url;
 
 use super::plan::Fetch;
-use super::progress::Progress;
 use super::sink::Sink;
 use super::verify::FileRecord;
-use crate::api::client::backoff;
-use crate::api::{ApiError, ApiRequest, Client};
+use crate::api::download::{Download, Resume};
+use crate::api::retry::{RetryPolicy, Transient};
+use crate::api::{ApiError, Client};
 use crate::exit::Code;
+use crate::progress::{Item, Reporter, Retry};
 
 /// Shared by every download of a run.
 pub struct Downloader {
     pub client: Client,
     pub retries: u32,
     pub stall: Duration,
-    pub progress: Arc<Progress>,
+    pub progress: Arc<dyn Reporter>,
     pub slots: Arc<Semaphore>,
 }
 
@@ -72,12 +71,12 @@ impl Failure {
         }
     }
 
-    pub fn from_api(err: ApiError, retry_after: Option<Duration>) -> Self {
+    pub fn from_api(err: ApiError) -> Self {
         Self {
             code: err.exit_code(),
             transient: err.is_transient(),
+            retry_after: err.retry_after(),
             message: err.to_string(),
-            retry_after,
         }
     }
 
@@ -86,57 +85,73 @@ impl Failure {
     }
 }
 
+impl Transient for Failure {
+    fn is_transient(&self) -> bool {
+        self.transient
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+}
+
 impl Downloader {
-    /// Downloads `url` into `target`, retrying transient failures with backoff.
+    /// Downloads `url` into `target`, retrying transient failures under the `--retries` policy.
     pub async fn fetch(&self, label: &str, url: &Url, target: &Target) -> Result<Got, Failure> {
         let _slot = self.slots.acquire().await.expect("semaphore never closed");
-        let mut attempt = 1;
-        loop {
-            // `Got::File::resumed` is the last attempt's: the file holds earlier bytes only
-            // when that attempt continued them.
-            match self.attempt(label, url, target).await {
-                Ok(got) => return Ok(got),
-                Err(f) if f.transient && attempt <= self.retries => {
-                    let wait = f.retry_after.unwrap_or_else(|| backoff(attempt));
-                    self.progress.retry(label, attempt, wait, &f.message);
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                Err(f) => return Err(f),
-            }
-        }
+        // `Got::File::resumed` is the last attempt's: the file holds earlier bytes only when
+        // that attempt continued them.
+        RetryPolicy::retries(self.retries)
+            .run(
+                || self.attempt(label, url, target),
+                |r| {
+                    let retry = Retry {
+                        attempt: r.attempt,
+                        wait: r.wait,
+                        why: &r.error.message,
+                    };
+                    self.progress.retrying(Item::entry(label), retry);
+                },
+            )
+            .await
     }
 
     async fn attempt(&self, label: &str, url: &Url, target: &Target) -> Result<Got, Failure> {
-        let (headers, resume) = request_headers(target);
-        let request = ApiRequest::get(url.clone());
+        let resume = match target.fetch {
+            Fetch::File | Fetch::FileOrDir => resume_point(&target.part, &target.validator),
+            _ => None,
+        };
+        let asked = resume.as_ref().map(|(offset, validator)| Resume {
+            offset: *offset,
+            validator,
+        });
         // The CE server reads a whole file into memory before it answers (~5 s for 1 GiB), so
         // the wait for the headers is bounded by --timeout when that is longer than the stall.
         let header_wait = self.stall.max(self.client.config().timeout);
-        let response = timeout(header_wait, self.client.send_attempt(&request, &headers))
+        let download = timeout(header_wait, self.client.download(url, asked))
             .await
             .map_err(|_| self.stalled("waiting for the answer"))?
-            .map_err(|(e, wait)| Failure::from_api(e, wait))?;
-        let offset = resume_offset(&resume, &response, target)?;
+            .map_err(Failure::from_api)?;
+        let offset = resume_offset(asked, &download, target)?;
         let is_tar = match target.fetch {
             Fetch::Dir | Fetch::Events => true,
             Fetch::File => false,
-            Fetch::FileOrDir => disposition_is_tar(response.headers()),
+            Fetch::FileOrDir => disposition_is_tar(download.content_disposition()),
         };
-        let declared = response.content_length();
+        let declared = download.content_length();
         let sink = if is_tar {
             Sink::Tar(target.extract.clone())
         } else {
-            save_validator(response.headers(), &target.validator).map_err(Failure::io)?;
+            save_validator(download.validator(), &target.validator).map_err(Failure::io)?;
             Sink::File {
                 part: target.part.clone(),
                 offset,
             }
         };
-        self.progress.begin(label, declared);
+        self.progress.started(Item::entry(label), declared);
         let (tx, rx) = mpsc::channel::<Vec<Bytes>>(BATCHES_IN_FLIGHT);
         let writer = tokio::task::spawn_blocking(move || sink.run(rx));
-        let streamed = self.stream(label, response, declared, tx).await;
+        let streamed = self.stream(label, download, declared, tx).await;
         let written = writer
             .await
             .map_err(|e| Failure::new(Code::Failure, false, format!("writer task: {e}")))?;
@@ -148,21 +163,21 @@ impl Downloader {
     async fn stream(
         &self,
         label: &str,
-        response: reqwest::Response,
+        mut body: Download,
         declared: Option<u64>,
         tx: mpsc::Sender<Vec<Bytes>>,
     ) -> Result<(), Failure> {
-        let mut body = response.bytes_stream();
         let mut received = 0u64;
         let mut batch = Batch::default();
         let ended = loop {
-            match timeout(self.stall, body.next()).await {
+            match timeout(self.stall, body.chunk()).await {
                 Err(_) => break Err(self.stalled("receiving the body")),
-                Ok(None) => break Ok(()),
-                Ok(Some(Err(e))) => break Err(cut_or_broken(received, declared, &e.to_string())),
-                Ok(Some(Ok(chunk))) => {
+                Ok(Ok(None)) => break Ok(()),
+                Ok(Err(e)) => break Err(cut_or_broken(received, declared, &e.to_string())),
+                Ok(Ok(Some(chunk))) => {
                     received += chunk.len() as u64;
-                    self.progress.advance(label, chunk.len() as u64);
+                    self.progress
+                        .advanced(Item::entry(label), chunk.len() as u64);
                     // A closed channel: the writer stopped early; its own result says why.
                     if let Some(full) = batch.push(chunk)
                         && tx.send(full).await.is_err()
@@ -226,40 +241,17 @@ impl Batch {
     }
 }
 
-/// `Accept`, identity encoding, and `Range` + `If-Range` when a part file can be continued.
-fn request_headers(target: &Target) -> (HeaderMap, Option<(u64, String)>) {
-    let mut headers = HeaderMap::new();
-    headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
-    // Exact bytes: lengths and ranges then mean what they say.
-    headers.insert(
-        header::ACCEPT_ENCODING,
-        HeaderValue::from_static("identity"),
-    );
-    let resume = match target.fetch {
-        Fetch::File | Fetch::FileOrDir => resume_point(&target.part, &target.validator),
-        _ => None,
-    };
-    if let Some((offset, validator)) = &resume {
-        let range = HeaderValue::from_str(&format!("bytes={offset}-")).expect("ascii");
-        headers.insert(header::RANGE, range);
-        if let Ok(v) = HeaderValue::from_str(validator) {
-            headers.insert(header::IF_RANGE, v);
-        }
-    }
-    (headers, resume)
-}
-
 /// Where the answer's body starts in the file: the asked offset for a matching 206, else 0
 /// (a server that ignores `Range`, like Polyaxon CE, answers 200 and the file restarts).
 fn resume_offset(
-    resume: &Option<(u64, String)>,
-    response: &reqwest::Response,
+    asked: Option<Resume<'_>>,
+    download: &Download,
     target: &Target,
 ) -> Result<u64, Failure> {
-    match (resume, response.status()) {
-        (Some((offset, _)), StatusCode::PARTIAL_CONTENT) => {
-            if content_range_start(response.headers()) == Some(*offset) {
-                Ok(*offset)
+    match asked {
+        Some(Resume { offset, .. }) if download.is_partial() => {
+            if download.content_range_start() == Some(offset) {
+                Ok(offset)
             } else {
                 let _ = fs::remove_file(&target.part);
                 Err(Failure::new(
@@ -292,17 +284,8 @@ fn resume_point(part: &Path, validator: &Path) -> Option<(u64, String)> {
 }
 
 /// Remembers the strong ETag (or Last-Modified) of the answer being written.
-fn save_validator(headers: &HeaderMap, path: &Path) -> io::Result<()> {
-    let etag = headers
-        .get(header::ETAG)
-        .and_then(|v| v.to_str().ok())
-        .filter(|e| !e.starts_with("W/"));
-    let value = etag.or_else(|| {
-        headers
-            .get(header::LAST_MODIFIED)
-            .and_then(|v| v.to_str().ok())
-    });
-    match value {
+fn save_validator(validator: Option<&str>, path: &Path) -> io::Result<()> {
+    match validator {
         Some(v) => fs::write(path, v),
         None => match fs::remove_file(path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
@@ -311,16 +294,7 @@ fn save_validator(headers: &HeaderMap, path: &Path) -> io::Result<()> {
     }
 }
 
-fn content_range_start(headers: &HeaderMap) -> Option<u64> {
-    let v = headers.get(header::CONTENT_RANGE)?.to_str().ok()?;
-    let rest = v.trim().strip_prefix("bytes ")?;
-    rest.split('-').next()?.trim().parse().ok()
-}
-
 /// The official client's rule: a tarball iff the disposition names a `.tar` or `.tar.gz`.
-fn disposition_is_tar(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_DISPOSITION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|d| d.contains(".tar\"") || d.contains(".tar.gz\""))
+fn disposition_is_tar(disposition: Option<&str>) -> bool {
+    disposition.is_some_and(|d| d.contains(".tar\"") || d.contains(".tar.gz\""))
 }

@@ -4,6 +4,22 @@ use serde_json::{Map, Value};
 
 use crate::api::models::{Kind, ProjectVersion};
 
+/// The version's metadata, as the official client writes it.
+pub const VERSION_FILE: &str = "version.plx.json";
+/// An artifact's or model's content.
+pub const CONTENT_FILE: &str = "content.plx.json";
+/// A component's content (its polyaxonfile as JSON).
+pub const POLYAXONFILE: &str = "polyaxonfile.plx.json";
+
+/// The file holding a version's content for this kind.
+pub fn content_file(kind: Kind) -> &'static str {
+    if kind == Kind::Component {
+        POLYAXONFILE
+    } else {
+        CONTENT_FILE
+    }
+}
+
 /// The official client's field order for `version.plx.json`.
 const FIELD_ORDER: &[&str] = &[
     "uuid",
@@ -68,14 +84,9 @@ pub fn isoformat(s: &str) -> String {
 
 /// The metadata files of a version folder: `(file name, content)`.
 pub fn metadata_files(raw: &Value, v: &ProjectVersion, kind: Kind) -> Vec<(&'static str, String)> {
-    let mut files = vec![("version.plx.json", version_json(raw))];
+    let mut files = vec![(VERSION_FILE, version_json(raw))];
     if let Some(content) = v.content.as_deref().filter(|c| !c.is_empty()) {
-        let name = if kind == Kind::Component {
-            "polyaxonfile.plx.json"
-        } else {
-            "content.plx.json"
-        };
-        files.push((name, content.to_string()));
+        files.push((content_file(kind), content.to_string()));
     }
     files
 }

@@ -6,7 +6,6 @@ pub mod extract;
 pub mod metadata;
 pub mod place;
 pub mod plan;
-pub mod progress;
 pub mod sink;
 pub mod verify;
 pub mod writers;
@@ -20,6 +19,7 @@ use serde_json::json;
 use crate::api::models::RunArtifact;
 use crate::api::{Kind, ProjectVersion, Registry, Resource};
 use crate::exit::Code;
+use crate::progress::{Finished, Item, Planned};
 use download::{Downloader, Failure, Got, Target};
 use place::Staging;
 use plan::{Entry, Fetch, StreamBase};
@@ -85,7 +85,7 @@ pub async fn pull_version(
             entries,
         },
         Err(f) => {
-            dl.progress.fail(name, &f.message);
+            dl.progress.failed(Item::entry(name), &f.message);
             VersionReport {
                 version: name.to_string(),
                 path: None,
@@ -130,23 +130,17 @@ async fn pull_inner(
         .client
         .get_version(reg, name)
         .await
-        .map_err(|e| Failure::from_api(e, None))?;
+        .map_err(Failure::from_api)?;
     let entries = plan_entries(dl, reg, &version, opts).await?;
-    let fingerprint = json!({
-        "uuid": version.uuid, "updated_at": version.updated_at,
-        "entries": entries.iter().map(|e| [e.name.as_str(), e.url.as_str()]).collect::<Vec<_>>(),
-    })
-    .to_string();
     let kind_dir = opts.root.join(reg.kind.plural());
-    let staging = Staging::open(&kind_dir, name, &fingerprint)
+    let staging = Staging::open(&kind_dir, name, &fingerprint(&version, &entries))
         .map_err(|e| fail(Code::Failure, format!("{e:#}")))?;
-    let mut records = Vec::new();
-    for (file, content) in metadata::metadata_files(&version.raw, &version.item, reg.kind) {
-        staging.write(file, &content).map_err(Failure::io)?;
-        records.push(verify::record_of(&staging.dir, file).map_err(Failure::io)?);
-    }
+    let mut records = write_metadata(&staging, &version, reg.kind)?;
     let todo = entries.iter().filter(|e| e.skip.is_none()).count();
-    dl.progress.add_entries(todo as u64);
+    dl.progress.planned(Planned {
+        entries: todo as u64,
+        ..Planned::default()
+    });
     let results: Vec<EntryResult> = stream::iter(&entries)
         .map(|e| run_entry(dl, &staging, e, name))
         .buffer_unordered(opts.jobs.max(1))
@@ -175,6 +169,29 @@ async fn pull_inner(
     dl.progress
         .note(&format!("pulled {name} to {}", path.display()));
     Ok(path)
+}
+
+/// What a staging folder was made for: a changed version or plan starts it afresh.
+fn fingerprint(version: &Resource<ProjectVersion>, entries: &[Entry]) -> String {
+    json!({
+        "uuid": version.uuid, "updated_at": version.updated_at,
+        "entries": entries.iter().map(|e| [e.name.as_str(), e.url.as_str()]).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+/// Writes `version.plx.json` (and the content file) into the staging folder; their records.
+fn write_metadata(
+    staging: &Staging,
+    version: &Resource<ProjectVersion>,
+    kind: Kind,
+) -> Result<Vec<FileRecord>, Failure> {
+    let mut records = Vec::new();
+    for (file, content) in metadata::metadata_files(&version.raw, &version.item, kind) {
+        staging.write(file, &content).map_err(Failure::io)?;
+        records.push(verify::record_of(&staging.dir, file).map_err(Failure::io)?);
+    }
+    Ok(records)
 }
 
 type EntryResult = (EntryReport, Result<Vec<FileRecord>, Failure>);
@@ -231,7 +248,7 @@ async fn plan_entries(
         .client
         .get_run(owner, &run_project, &uuid)
         .await
-        .map_err(|e| Failure::from_api(e, None))?;
+        .map_err(Failure::from_api)?;
     let settings = run.item.settings.clone().unwrap_or_default();
     let base = StreamBase::new(
         &dl.client.config().host,
@@ -319,12 +336,16 @@ async fn run_entry(
             if e.fetch == Fetch::File || (files.len() == 1 && files[0].path == e.rel) {
                 report.blake3 = files.first().map(|f| f.blake3.clone());
             }
-            dl.progress
-                .finish(&label, report.bytes, files.len() as u64, status);
+            let done = Finished {
+                bytes: report.bytes,
+                files: files.len() as u64,
+                status,
+            };
+            dl.progress.finished(Item::entry(&label), done);
             (report, Ok(files))
         }
         Err(f) => {
-            dl.progress.fail(&label, &f.message);
+            dl.progress.failed(Item::entry(&label), &f.message);
             report.status = "failed";
             report.reason = Some(f.message.clone());
             (report, Err(f))

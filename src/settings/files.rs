@@ -7,6 +7,26 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::EnvFn;
+use super::env::HOME;
+
+/// The official CLI's config folder, in the home (or `$POLYAXON_HOME`) and in the working
+/// directory (project cache).
+pub const CONFIG_DIR: &str = ".polyaxon";
+/// Read before the user's folder, as the official CLI does.
+pub const TMP_CONFIG_DIR: &str = "/tmp/.polyaxon";
+/// Host, timeout, TLS and auth scheme.
+pub const CLIENT_FILE: &str = ".client";
+/// The token.
+pub const AUTH_FILE: &str = ".auth";
+/// The cached project (`owner`, `name`).
+pub const PROJECT_FILE: &str = ".project";
+/// Moves the config folder: `POLYAXON_HOME: DIR` (YAML).
+pub const HOME_FILE: &str = ".home";
+
+/// `<dir>/.polyaxon/.project`: the project cache of a working directory or a home.
+pub fn project_file(dir: &Path) -> PathBuf {
+    dir.join(CONFIG_DIR).join(PROJECT_FILE)
+}
 
 /// Key/value pairs read from the official CLI's JSON config files, with the file they came from.
 #[derive(Debug, Default)]
@@ -52,20 +72,17 @@ pub(super) fn truthy(value: &str) -> Option<bool> {
 /// The folder of `.client`/`.auth`: `$POLYAXON_HOME/.polyaxon`, else the home stored in
 /// `~/.polyaxon/.home`, else `~/.polyaxon`.
 pub fn config_dir(env: EnvFn<'_>, home: Option<&Path>) -> Option<PathBuf> {
-    if let Some(dir) = env("POLYAXON_HOME").filter(|d| !d.is_empty()) {
-        return Some(Path::new(&dir).join(".polyaxon"));
+    if let Some(dir) = env(HOME.name).filter(|d| !d.is_empty()) {
+        return Some(Path::new(&dir).join(CONFIG_DIR));
     }
     let home = home?;
-    let global = home.join(".polyaxon");
-    if let Ok(text) = std::fs::read_to_string(global.join(".home")) {
+    let global = home.join(CONFIG_DIR);
+    if let Ok(text) = std::fs::read_to_string(global.join(HOME_FILE)) {
         let moved = serde_yaml::from_str::<BTreeMap<String, Value>>(&text)
             .ok()
-            .and_then(|m| {
-                m.get("POLYAXON_HOME")
-                    .and_then(|v| v.as_str().map(PathBuf::from))
-            });
+            .and_then(|m| m.get(HOME.name).and_then(|v| v.as_str().map(PathBuf::from)));
         if let Some(dir) = moved {
-            return Some(dir.join(".polyaxon"));
+            return Some(dir.join(CONFIG_DIR));
         }
     }
     Some(global)

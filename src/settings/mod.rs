@@ -9,17 +9,22 @@ use std::time::Duration;
 use serde_json::Value;
 use url::Url;
 
-use crate::api::client::{ClientConfig, SERVICE_VERSION, Secret};
+use crate::api::client::{ClientConfig, Secret};
+use crate::api::retry::RetryPolicy;
 use crate::exit::CliError;
 use crate::reference::ProjectRef;
 
+pub mod env;
 mod files;
 
-use files::{FileValues, truthy};
-pub use files::{config_dir, write_json_key};
-
-pub const DEFAULT_HOST: &str = "http://localhost:8000";
-pub const DEFAULT_TIMEOUT_SECS: f64 = 60.0;
+use env::{
+    API_VERSION, AUTH_TOKEN, AUTHENTICATION_TYPE, EnvVar, HEADER, HEADER_SERVICE, HOST, NO_CONFIG,
+    OFFLINE_ROOT, SSL_CA_CERT, TIMEOUT, VERIFY_SSL,
+};
+pub use files::{
+    AUTH_FILE, CLIENT_FILE, CONFIG_DIR, PROJECT_FILE, config_dir, project_file, write_json_key,
+};
+use files::{FileValues, TMP_CONFIG_DIR, truthy};
 
 /// Where a setting's value came from (shown by `-v` and `config show`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +68,8 @@ pub struct Settings {
     pub timeout: Duration,
     pub api_version: String,
     pub service_header: (String, String),
-    pub offline_root: Option<PathBuf>,
+    /// Where `pull` writes and `push` reads when no `--path` is given.
+    pub offline_root: PathBuf,
     pub verbose: bool,
     /// Where each named setting came from.
     pub sources: BTreeMap<&'static str, Source>,
@@ -76,10 +82,106 @@ pub struct Settings {
 /// A view of the process environment (injectable for tests).
 pub type EnvFn<'a> = &'a dyn Fn(&str) -> Option<String>;
 
+/// The environment and the config files of one run, and where each setting was found.
+struct Lookup<'a> {
+    env: EnvFn<'a>,
+    client: FileValues,
+    auth: FileValues,
+    found: BTreeMap<&'static str, Source>,
+}
+
+impl<'a> Lookup<'a> {
+    /// Reads `/tmp/.polyaxon` then `dir` (none: no config files).
+    fn new(env: EnvFn<'a>, dir: Option<&Path>) -> Self {
+        let mut client = FileValues::default();
+        let mut auth = FileValues::default();
+        if let Some(dir) = dir {
+            let tmp = Path::new(TMP_CONFIG_DIR);
+            client.load(&tmp.join(CLIENT_FILE));
+            client.load(&dir.join(CLIENT_FILE));
+            auth.load(&tmp.join(AUTH_FILE));
+            auth.load(&dir.join(AUTH_FILE));
+        }
+        Self {
+            env,
+            client,
+            auth,
+            found: BTreeMap::new(),
+        }
+    }
+
+    /// The variable's non-empty value.
+    fn env(&self, var: &EnvVar) -> Option<String> {
+        (self.env)(var.name).filter(|v| !v.is_empty())
+    }
+
+    /// The variable's value in its config file, and the file.
+    fn file(&self, var: &EnvVar) -> Option<(String, PathBuf)> {
+        let (file, field) = var.file?;
+        let values = if file == AUTH_FILE {
+            &self.auth
+        } else {
+            &self.client
+        };
+        values.get(var.name, field)
+    }
+
+    /// flag > environment > file, remembering where the value came from.
+    fn pick(
+        &mut self,
+        flag: Option<String>,
+        flag_name: &'static str,
+        var: &EnvVar,
+    ) -> Option<String> {
+        let (value, source) = if let Some(v) = flag {
+            (v, Source::Flag(flag_name))
+        } else if let Some(v) = self.env(var) {
+            (v, Source::Env(var.name))
+        } else {
+            let (v, path) = self.file(var)?;
+            (v, Source::File(path))
+        };
+        self.found.insert(var.sets, source);
+        Some(value)
+    }
+
+    /// Like [`Lookup::pick`], falling back to the variable's default.
+    fn pick_or_default(
+        &mut self,
+        flag: Option<String>,
+        flag_name: &'static str,
+        var: &EnvVar,
+    ) -> (String, Source) {
+        let value = self.pick(flag, flag_name, var).unwrap_or_else(|| {
+            self.found.insert(var.sets, Source::Default);
+            var.default_value().to_string()
+        });
+        (value, self.found[var.sets].clone())
+    }
+
+    /// Environment, else file, else default; not shown as a source.
+    fn quiet(&self, var: &EnvVar) -> String {
+        self.env(var)
+            .or_else(|| self.file(var).map(|(v, _)| v))
+            .unwrap_or_else(|| var.default_value().to_string())
+    }
+
+    /// The service header, when both variables name one; else the default one.
+    fn service_header(&self) -> (String, String) {
+        match ((self.env)(HEADER.name), (self.env)(HEADER_SERVICE.name)) {
+            (Some(name), Some(value)) if !name.is_empty() => (name, value),
+            _ => (
+                HEADER.default_value().to_string(),
+                HEADER_SERVICE.default_value().to_string(),
+            ),
+        }
+    }
+}
+
 impl Settings {
     /// Resolves every setting once.
     pub fn resolve(flags: &Flags, env: EnvFn<'_>, home: Option<PathBuf>) -> Result<Self, CliError> {
-        let no_config = env("POLYAXON_NO_CONFIG")
+        let no_config = env(NO_CONFIG.name)
             .and_then(|v| truthy(&v))
             .unwrap_or(false);
         let config_dir = if no_config {
@@ -87,111 +189,33 @@ impl Settings {
         } else {
             config_dir(env, home.as_deref())
         };
-        let mut client = FileValues::default();
-        let mut auth = FileValues::default();
-        if let Some(dir) = &config_dir {
-            client.load(Path::new("/tmp/.polyaxon/.client"));
-            client.load(&dir.join(".client"));
-            auth.load(Path::new("/tmp/.polyaxon/.auth"));
-            auth.load(&dir.join(".auth"));
-        }
-        let mut sources = BTreeMap::new();
-        let pick = |flag: Option<String>,
-                    flag_name: &'static str,
-                    var: &'static str,
-                    file: &FileValues,
-                    field: &str| {
-            if let Some(v) = flag {
-                return Some((v, Source::Flag(flag_name)));
-            }
-            if let Some(v) = env(var).filter(|v| !v.is_empty()) {
-                return Some((v, Source::Env(var)));
-            }
-            file.get(var, field).map(|(v, p)| (v, Source::File(p)))
-        };
-
-        let (host_text, source) = pick(
-            flags.host.clone(),
-            "--host",
-            "POLYAXON_HOST",
-            &client,
-            "host",
-        )
-        .unwrap_or((DEFAULT_HOST.to_string(), Source::Default));
-        let host = parse_host(&host_text, &source)?;
-        sources.insert("host", source);
-
-        let token = pick(
-            flags.token.clone(),
-            "--token",
-            "POLYAXON_AUTH_TOKEN",
-            &auth,
-            "token",
-        )
-        .map(|(value, source)| {
-            sources.insert("token", source);
-            Secret::new(value.trim())
-        });
-
-        let (timeout_text, source) = pick(
-            flags.timeout.map(|t| t.to_string()),
-            "--timeout",
-            "POLYAXON_TIMEOUT",
-            &client,
-            "timeout",
-        )
-        .unwrap_or((DEFAULT_TIMEOUT_SECS.to_string(), Source::Default));
-        let timeout = parse_timeout(&timeout_text, &source)?;
-        sources.insert("timeout", source);
-
+        let mut look = Lookup::new(env, config_dir.as_deref());
+        let (host, source) = look.pick_or_default(flags.host.clone(), "--host", &HOST);
+        let host = parse_host(&host, &source)?;
+        let token = look
+            .pick(flags.token.clone(), "--token", &AUTH_TOKEN)
+            .map(|t| Secret::new(t.trim()));
+        let timeout_flag = flags.timeout.map(|t| t.to_string());
+        let (timeout, source) = look.pick_or_default(timeout_flag, "--timeout", &TIMEOUT);
+        let timeout = parse_timeout(&timeout, &source)?;
         let (verify_tls, source) = resolve_verify(flags, env)?;
-        sources.insert("verify_ssl", source);
-
-        let ca_cert = pick(
-            flags.ca_cert.as_ref().map(|p| p.display().to_string()),
-            "--ca-cert",
-            "POLYAXON_SSL_CA_CERT",
-            &client,
-            "ssl_ca_cert",
-        )
-        .map(|(v, source)| {
-            sources.insert("ca_cert", source);
-            PathBuf::from(v)
-        });
-
-        let auth_type = env("POLYAXON_AUTHENTICATION_TYPE")
-            .filter(|v| !v.is_empty())
-            .or_else(|| {
-                client
-                    .get("POLYAXON_AUTHENTICATION_TYPE", "authentication_type")
-                    .map(|v| v.0)
-            })
-            .unwrap_or_else(|| "Token".to_string());
-        let api_version = env("POLYAXON_API_VERSION")
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| "v1".to_string());
-        let service_header = match (env("POLYAXON_HEADER"), env("POLYAXON_HEADER_SERVICE")) {
-            (Some(name), Some(value)) if !name.is_empty() => (name, value),
-            _ => (
-                "X-POLYAXON-SERVICE".to_string(),
-                SERVICE_VERSION.to_string(),
-            ),
-        };
-        let offline_root = env("POLYAXON_OFFLINE_ROOT")
-            .filter(|v| !v.is_empty())
+        look.found.insert(VERIFY_SSL.sets, source);
+        let ca_flag = flags.ca_cert.as_ref().map(|p| p.display().to_string());
+        let ca_cert = look
+            .pick(ca_flag, "--ca-cert", &SSL_CA_CERT)
             .map(PathBuf::from);
         Ok(Self {
             host,
             token,
-            auth_type,
+            auth_type: look.quiet(&AUTHENTICATION_TYPE),
             verify_tls,
             ca_cert,
             timeout,
-            api_version,
-            service_header,
-            offline_root,
+            api_version: look.quiet(&API_VERSION),
+            service_header: look.service_header(),
+            offline_root: PathBuf::from(look.quiet(&OFFLINE_ROOT)),
             verbose: flags.verbose,
-            sources,
+            sources: look.found,
             config_dir,
             home,
         })
@@ -218,8 +242,7 @@ impl Settings {
             timeout: self.timeout,
             connect_timeout: self.timeout.min(Duration::from_secs(10)),
             service_header: self.service_header.clone(),
-            attempts: 3,
-            verbose: self.verbose,
+            reads: RetryPolicy::READS,
         }
     }
 
@@ -244,9 +267,9 @@ impl Settings {
 
     /// The default project: `./.polyaxon/.project`, else `~/.polyaxon/.project`.
     pub fn cached_project(&self, cwd: &Path) -> Option<ProjectRef> {
-        let mut candidates = vec![cwd.join(".polyaxon").join(".project")];
+        let mut candidates = vec![project_file(cwd)];
         if let Some(home) = &self.home {
-            candidates.push(home.join(".polyaxon").join(".project"));
+            candidates.push(project_file(home));
         }
         candidates.iter().find_map(|path| {
             let text = std::fs::read_to_string(path).ok()?;
@@ -302,11 +325,12 @@ fn resolve_verify(flags: &Flags, env: EnvFn<'_>) -> Result<(bool, Source), CliEr
     if flags.insecure {
         return Ok((false, Source::Flag("--insecure")));
     }
-    match env("POLYAXON_VERIFY_SSL").filter(|v| !v.is_empty()) {
+    match env(VERIFY_SSL.name).filter(|v| !v.is_empty()) {
         Some(v) => match truthy(&v) {
-            Some(b) => Ok((b, Source::Env("POLYAXON_VERIFY_SSL"))),
+            Some(b) => Ok((b, Source::Env(VERIFY_SSL.name))),
             None => Err(CliError::usage(format!(
-                "invalid POLYAXON_VERIFY_SSL `{v}`: expected true or false"
+                "invalid {} `{v}`: expected true or false",
+                VERIFY_SSL.name
             ))
             .with_hint("unset it to verify certificates, or pass --insecure")),
         },
