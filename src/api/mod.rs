@@ -5,6 +5,7 @@ pub mod error;
 pub mod models;
 pub mod retry;
 pub mod server;
+pub mod tree;
 pub mod versions;
 
 pub use client::{ApiRequest, Client, ClientConfig, Secret};

@@ -8,6 +8,7 @@ pub mod place;
 pub mod plan;
 pub mod progress;
 pub mod sink;
+pub mod tree;
 pub mod verify;
 pub mod writers;
 
