@@ -12,7 +12,7 @@ mod tests_walk;
 
 use url::Url;
 
-pub use plan::{COSTS, CostModel, How, Piece, Plan, plan};
+pub use plan::{COSTS, Contents, CostModel, How, Piece, Plan, is_text, plan};
 pub use walk::{Folder, Found, LIMITS, Limits, TreeFile, WalkError, walk, walk_entry};
 
 use super::plan::StreamBase;

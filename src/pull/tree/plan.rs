@@ -16,10 +16,14 @@ pub struct CostModel {
     pub file_mib: f64,
     /// A tarball request's own cost.
     pub tar_request: f64,
-    /// A tarball's cost per file in it.
+    /// A tarball's cost per file in it (the server copies each into its cache first).
     pub tar_file: f64,
-    /// A tarball's cost per MiB (the server gzips at level 9 before the first byte).
+    /// A tarball's cost per MiB of bytes gzip cannot shrink (the server gzips at level 9
+    /// before the first byte).
     pub tar_mib: f64,
+    /// The same for files whose names say text ([`is_text`]): gzip -9 is several times
+    /// slower on numbers written as text than on random bytes.
+    pub tar_mib_text: f64,
     /// Tarballs the server builds at once at full speed (each is one core's gzip).
     pub tar_parallel: f64,
     /// A tarball is split into its sub-folders' pieces only when that cuts the estimated
@@ -29,16 +33,55 @@ pub struct CostModel {
 
 /// The measured model pxa plans with. Keep docs/pull.md ("How a folder is fetched") in step.
 pub const COSTS: CostModel = CostModel {
-    request: 0.003,
-    file_mib: 0.003,
-    tar_request: 0.1,
-    tar_file: 0.0002,
-    tar_mib: 0.048,
+    request: 0.0025,
+    file_mib: 0.002,
+    tar_request: 0.01,
+    tar_file: 0.0004,
+    tar_mib: 0.021,
+    tar_mib_text: 0.15,
     tar_parallel: 2.0,
     split_gain: 0.9,
 };
 
+/// Extensions of text-like files, priced at [`CostModel::tar_mib_text`] in a tarball.
+const TEXT: &[&str] = &[
+    "csv", "tsv", "psv", "ssv", "txt", "json", "jsonl", "ndjson", "yaml", "yml", "xml", "html",
+    "htm", "md", "log", "plx", "svg", "py", "toml", "ini", "cfg",
+];
+
+/// Whether a file's name says text (by its extension, case-insensitively).
+pub fn is_text(name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| TEXT.iter().any(|t| t.eq_ignore_ascii_case(ext)))
+}
+
 const MIB: f64 = 1024.0 * 1024.0;
+
+/// What a tarball would hold, as its cost sees it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Contents {
+    pub files: usize,
+    pub bytes: u64,
+    /// The part of `bytes` in text-like files.
+    pub text_bytes: u64,
+}
+
+impl Contents {
+    /// Adds one file.
+    pub fn add(&mut self, name: &str, size: u64) {
+        self.files += 1;
+        self.bytes += size;
+        if is_text(name) {
+            self.text_bytes += size;
+        }
+    }
+
+    fn merge(&mut self, other: Contents) {
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.text_bytes += other.text_bytes;
+    }
+}
 
 impl CostModel {
     /// One file, one request.
@@ -46,9 +89,13 @@ impl CostModel {
         self.request + size as f64 / MIB * self.file_mib
     }
 
-    /// One tarball of `files` files holding `bytes` bytes.
-    pub fn tarball(&self, files: usize, bytes: u64) -> f64 {
-        self.tar_request + files as f64 * self.tar_file + bytes as f64 / MIB * self.tar_mib
+    /// One tarball holding `c`.
+    pub fn tarball(&self, c: &Contents) -> f64 {
+        let other = c.bytes.saturating_sub(c.text_bytes) as f64;
+        self.tar_request
+            + c.files as f64 * self.tar_file
+            + other / MIB * self.tar_mib
+            + c.text_bytes as f64 / MIB * self.tar_mib_text
     }
 
     /// The estimated wall-clock time of a set of pieces: per-file requests already keep the
@@ -111,9 +158,13 @@ impl Piece {
     /// file: it is one when it is a link).
     fn of_folder(folder: &Folder, how: How, costs: &CostModel) -> Self {
         let files = folder.all_files();
-        let bytes = files.iter().map(|(_, s)| s).sum();
+        let mut contents = Contents::default();
+        for (path, size) in &files {
+            contents.add(path, *size);
+        }
+        let bytes = contents.bytes;
         let cost = match how {
-            How::Tarball => costs.tarball(files.len(), bytes),
+            How::Tarball => costs.tarball(&contents),
             _ => costs.per_file(bytes),
         };
         Self {
@@ -208,12 +259,11 @@ impl Pick<'_> {
     }
 }
 
-/// The cheapest way to fetch one folder, by summed cost, with the totals below it.
+/// The cheapest way to fetch one folder, by summed cost, with what lies below it.
 struct Choice<'a> {
     picks: Vec<Pick<'a>>,
     cost: f64,
-    files: usize,
-    bytes: u64,
+    below: Contents,
     /// Something below cannot be tarred by the server (a broken link: its tarball is a 404).
     untarrable: bool,
 }
@@ -221,34 +271,35 @@ struct Choice<'a> {
 /// best(folder) = min(tarball(folder), Σ per_file(its files) + Σ best(its sub-folders)); a
 /// tie goes to per-file requests (fresh bytes, no shared archive on the server, resumable).
 fn best<'a>(folder: &'a Folder, costs: &CostModel) -> Choice<'a> {
-    let files = folder.files.len();
-    let bytes: u64 = folder.files.iter().map(|f| f.size).sum();
+    let mut below = Contents::default();
+    for f in &folder.files {
+        below.add(&f.name, f.size);
+    }
     if folder.ambiguous {
         return Choice {
             picks: vec![Pick::Folder(folder, How::FileOrTarball)],
-            cost: costs.per_file(bytes),
-            files,
-            bytes,
+            cost: costs.per_file(below.bytes),
+            below,
             untarrable: false,
         };
     }
     let mut c = Choice {
-        picks: (0..files).map(|i| Pick::File(folder, i)).collect(),
+        picks: (0..folder.files.len())
+            .map(|i| Pick::File(folder, i))
+            .collect(),
         cost: folder.files.iter().map(|f| costs.per_file(f.size)).sum(),
-        files,
-        bytes,
+        below,
         untarrable: !folder.broken.is_empty(),
     };
     for sub in &folder.dirs {
         let s = best(sub, costs);
         c.picks.extend(s.picks);
         c.cost += s.cost;
-        c.files += s.files;
-        c.bytes += s.bytes;
+        c.below.merge(s.below);
         c.untarrable |= s.untarrable;
     }
-    let tar = costs.tarball(c.files, c.bytes);
-    if !c.untarrable && c.files > 0 && tar < c.cost {
+    let tar = costs.tarball(&c.below);
+    if !c.untarrable && c.below.files > 0 && tar < c.cost {
         c.picks = vec![Pick::Folder(folder, How::Tarball)];
         c.cost = tar;
     }

@@ -18,6 +18,7 @@ const TOY: CostModel = CostModel {
     tar_request: 3.0,
     tar_file: 0.0,
     tar_mib: 2.0,
+    tar_mib_text: 2.0,
     tar_parallel: 2.0,
     split_gain: 0.9,
 };
@@ -324,6 +325,31 @@ fn measured_costs_choose_as_the_docs_say() {
     assert_eq!(tars.len(), 1);
     assert_eq!(tars[0].path, "o/m/tokenizer");
     assert_eq!(p.pieces.len(), 4);
+}
+
+#[test]
+fn text_files_are_priced_at_the_text_rate() {
+    assert!(super::plan::is_text("a/b/metrics.CSV") && super::plan::is_text("x.jsonl"));
+    assert!(
+        !super::plan::is_text("w.bin")
+            && !super::plan::is_text("csv")
+            && !super::plan::is_text("a.csv.gz")
+    );
+    // 50 files of 32 KiB: as CSV a tarball costs twice the requests, as .bin a third of them.
+    let csv: Vec<(String, u64)> = (0..50)
+        .map(|i| (format!("f{i:02}.csv"), 32 * KIB))
+        .collect();
+    let p = plan_of(folder("o/t", &refs(&csv), &[]), &COSTS);
+    assert_eq!(p.pieces.len(), 50);
+    assert!(p.pieces.iter().all(|x| x.how == How::File));
+    let bin = many("", 50, 32 * KIB);
+    let p = plan_of(folder("o/b", &refs(&bin), &[]), &COSTS);
+    assert_eq!(shape(&p), [(How::Tarball, "o/b")]);
+    let mut c = super::plan::Contents::default();
+    c.add("a.csv", 3 * MIB);
+    c.add("b.bin", MIB);
+    let want = COSTS.tar_request + 2.0 * COSTS.tar_file + 3.0 * COSTS.tar_mib_text + COSTS.tar_mib;
+    assert!((COSTS.tarball(&c) - want).abs() < 1e-12);
 }
 
 fn base() -> StreamBase {
