@@ -64,7 +64,7 @@ def seed(api: Api, data: str) -> Tuple[str, Dict[str, List[Tuple[str, int]]]]:
             d = f"outputs/{kind}-{size // KIB}k"
             for i in range(count):
                 content = rng.randbytes(size) if kind == "rand" else csv_bytes(rng, size)
-                files.write(f"{d}/f{i:04d}.bin", content)
+                files.write(f"{d}/f{i:04d}.{'bin' if kind == 'rand' else 'csv'}", content)
     for i in range(300):
         files.write(f"outputs/small300/part-{i % 6}/f{i:04d}.csv",
                     csv_bytes(rng, rng.randint(8 * KIB, 56 * KIB)))
@@ -97,7 +97,8 @@ def curl_many(pairs: List[Tuple[str, str]], parallel: int) -> float:
             cfg.write(f'url = "{u}"\noutput = "{out}"\n')
     try:
         t0 = time.monotonic()
-        subprocess.run(["curl", "-sSf", "--no-progress-meter", "-Z", "--parallel-max", str(parallel), "-K", cfg.name],
+        subprocess.run(["curl", "-sSf", "--no-progress-meter", "-Z", "--parallel-immediate",
+                        "--parallel-max", str(parallel), "-K", cfg.name],
                        check=True)
         return time.monotonic() - t0
     finally:

@@ -6,6 +6,8 @@ pub mod plan;
 pub mod walk;
 
 #[cfg(test)]
+mod tests_costs;
+#[cfg(test)]
 mod tests_plan;
 #[cfg(test)]
 mod tests_walk;

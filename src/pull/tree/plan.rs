@@ -33,12 +33,12 @@ pub struct CostModel {
 
 /// The measured model pxa plans with. Keep docs/pull.md ("How a folder is fetched") in step.
 pub const COSTS: CostModel = CostModel {
-    request: 0.0025,
-    file_mib: 0.002,
-    tar_request: 0.01,
-    tar_file: 0.0004,
+    request: 0.0016,
+    file_mib: 0.0019,
+    tar_request: 0.005,
+    tar_file: 0.0003,
     tar_mib: 0.021,
-    tar_mib_text: 0.15,
+    tar_mib_text: 0.144,
     tar_parallel: 2.0,
     split_gain: 0.9,
 };

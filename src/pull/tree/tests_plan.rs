@@ -3,12 +3,12 @@
 
 use url::Url;
 
-use super::plan::{COSTS, CostModel, How, Piece, Plan, plan};
+use super::plan::{CostModel, How, Piece, Plan, plan};
 use super::walk::{Folder, Found, TreeFile};
 use crate::pull::plan::StreamBase;
 
-const KIB: u64 = 1024;
-const MIB: u64 = 1024 * KIB;
+pub(super) const KIB: u64 = 1024;
+pub(super) const MIB: u64 = 1024 * KIB;
 const RUN: &str = "6de0b57635c842abb378fb1379d4dfec";
 
 /// Round numbers: a file costs 1 + its MiB, a tarball 3 + 2 per MiB, nothing per file.
@@ -24,7 +24,7 @@ const TOY: CostModel = CostModel {
 };
 
 /// The folder `root` holding these files (paths relative to it) and empty folders.
-fn folder(root: &str, files: &[(&str, u64)], empty: &[&str]) -> Folder {
+pub(super) fn folder(root: &str, files: &[(&str, u64)], empty: &[&str]) -> Folder {
     let mut top = Folder {
         path: root.to_string(),
         ..Folder::default()
@@ -67,22 +67,22 @@ fn sort(f: &mut Folder) {
     f.dirs.iter_mut().for_each(sort);
 }
 
-fn plan_of(f: Folder, costs: &CostModel) -> Plan {
+pub(super) fn plan_of(f: Folder, costs: &CostModel) -> Plan {
     plan(&Found::Folder(f), costs)
 }
 
 /// (how, path) of each piece, in plan order.
-fn shape(p: &Plan) -> Vec<(How, &str)> {
+pub(super) fn shape(p: &Plan) -> Vec<(How, &str)> {
     p.pieces.iter().map(|x| (x.how, x.path.as_str())).collect()
 }
 
-fn many(prefix: &str, n: usize, size: u64) -> Vec<(String, u64)> {
+pub(super) fn many(prefix: &str, n: usize, size: u64) -> Vec<(String, u64)> {
     (0..n)
         .map(|i| (format!("{prefix}f{i:04}.bin"), size))
         .collect()
 }
 
-fn refs(v: &[(String, u64)]) -> Vec<(&str, u64)> {
+pub(super) fn refs(v: &[(String, u64)]) -> Vec<(&str, u64)> {
     v.iter().map(|(p, s)| (p.as_str(), *s)).collect()
 }
 
@@ -303,53 +303,6 @@ fn the_order_is_most_expensive_first_then_by_path_and_is_stable() {
     let mut reversed = files.to_vec();
     reversed.reverse();
     assert_eq!(plan_of(folder("o", &refs(&reversed), &[]), &TOY), first);
-}
-
-#[test]
-fn measured_costs_choose_as_the_docs_say() {
-    // Many small files: one tarball.
-    let p = plan_of(folder("o/ds", &refs(&many("", 200, 4 * KIB)), &[]), &COSTS);
-    assert_eq!(shape(&p), [(How::Tarball, "o/ds")]);
-    // Four model shards: one request each.
-    let p = plan_of(
-        folder("o/shards", &refs(&many("", 4, 64 * MIB)), &[]),
-        &COSTS,
-    );
-    assert_eq!(p.pieces.len(), 4);
-    assert!(p.pieces.iter().all(|x| x.how == How::File));
-    // Model weights beside a tokenizer folder of small files.
-    let mut files = many("tokenizer/", 100, 2 * KIB);
-    files.extend(many("", 3, 3 * MIB));
-    let p = plan_of(folder("o/m", &refs(&files), &[]), &COSTS);
-    let tars: Vec<&Piece> = p.pieces.iter().filter(|x| x.how == How::Tarball).collect();
-    assert_eq!(tars.len(), 1);
-    assert_eq!(tars[0].path, "o/m/tokenizer");
-    assert_eq!(p.pieces.len(), 4);
-}
-
-#[test]
-fn text_files_are_priced_at_the_text_rate() {
-    assert!(super::plan::is_text("a/b/metrics.CSV") && super::plan::is_text("x.jsonl"));
-    assert!(
-        !super::plan::is_text("w.bin")
-            && !super::plan::is_text("csv")
-            && !super::plan::is_text("a.csv.gz")
-    );
-    // 50 files of 32 KiB: as CSV a tarball costs twice the requests, as .bin a third of them.
-    let csv: Vec<(String, u64)> = (0..50)
-        .map(|i| (format!("f{i:02}.csv"), 32 * KIB))
-        .collect();
-    let p = plan_of(folder("o/t", &refs(&csv), &[]), &COSTS);
-    assert_eq!(p.pieces.len(), 50);
-    assert!(p.pieces.iter().all(|x| x.how == How::File));
-    let bin = many("", 50, 32 * KIB);
-    let p = plan_of(folder("o/b", &refs(&bin), &[]), &COSTS);
-    assert_eq!(shape(&p), [(How::Tarball, "o/b")]);
-    let mut c = super::plan::Contents::default();
-    c.add("a.csv", 3 * MIB);
-    c.add("b.bin", MIB);
-    let want = COSTS.tar_request + 2.0 * COSTS.tar_file + 3.0 * COSTS.tar_mib_text + COSTS.tar_mib;
-    assert!((COSTS.tarball(&c) - want).abs() < 1e-12);
 }
 
 fn base() -> StreamBase {
