@@ -264,6 +264,12 @@ class Report:
                "pxa uses its default `-j 4`. The curl baseline writes the same stream URLs to "
                "files (`curl -o`, the directory as its `.tar.gz`, not extracted; the four entries "
                "as four curl processes in parallel): the server-and-loopback limit.")
+        self.w("* Folder pulls (issue 12): `shards` is also fetched by four curls at once, one per "
+               "file with `force=true` (what per-file requests can do); the official CLI's pull of "
+               "it is timed once when that run takes over 5 s (n in the table). `repull-shards` "
+               "pulls into a folder a first untimed pull filled (hyperfine `--setup`) and compares "
+               "with a full pull; `pull-meta` compares `pull -a --no-artifacts` of "
+               "`pxa-bench-ls` with `ls --all` of it.")
         self.w("* Peak RSS: `/usr/bin/time -v` (maximum resident set size), the largest of "
                f"{m.get('rss_runs')} run(s).")
         self.w()
