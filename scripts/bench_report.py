@@ -19,7 +19,8 @@ from typing import Dict, List, Optional, Tuple
 
 MIB = 1024 * 1024
 ORDER = ["startup", "get", "ls", "register", "stage", "update", "delete",
-         "pull-big", "verify-big", "pull-dataset", "pull-quad", "pull-single"]
+         "pull-big", "verify-big", "pull-dataset", "pull-quad", "pull-shards", "repull-shards",
+         "pull-small300", "pull-meta", "pull-single"]
 
 
 class Results:
@@ -148,6 +149,9 @@ class Report:
         files = self.m.get("bench_dataset_files", "?")
         ds = self.size("bench_dataset_bytes") / MIB
         n = self.m.get("bench_ls_versions", "?")
+        shard = self.size("bench_shard_bytes") // MIB
+        small = self.m.get("bench_small300_files", "?")
+        small_mb = self.size("bench_small300_bytes") / MIB
         return [
             ("start-up (`pxa --version` vs `polyaxon version`)", "startup", "pxa", "official", None),
             ("start-up (`pxa --version` vs `polyaxon --help`)", "startup", "pxa", "official-help", None),
@@ -166,6 +170,16 @@ class Report:
             ("… same, curl column = `curl \\| tar -xz` (download and extract, as pxa)",
              "pull-dataset", "pxa", "", "curl+tar"),
             (f"pull a version of 4 entries × {quad} MiB", "pull-quad", "pxa", "official", "curl"),
+            (f"pull a model folder of 4 × {shard} MiB shards (curl: the 4 files, 4 at once)",
+             "pull-shards", "pxa", "official", "curl-4"),
+            ("re-pull the shards with `--skip-existing`, nothing changed (curl column = a full "
+             "pxa pull)", "repull-shards", "pxa-skip", "", "pxa-full"),
+            (f"pull a folder of {small} small CSV files ({small_mb:.0f} MiB)", "pull-small300",
+             "pxa", "official", "curl"),
+            ("… same, curl column = `curl \\| tar -xz` (download and extract, as pxa)",
+             "pull-small300", "pxa", "", "curl+tar"),
+            (f"`pull -a --no-artifacts` of {n} versions (curl column = `pxa ls --all -o json`)",
+             "pull-meta", "pxa", "", "ls"),
         ] + [
             (f"pull single entry {q} ({quad} MiB)", "pull-single", f"pxa {q}", "", f"curl {q}")
             for q in ("q1", "q2", "q3", "q4")
@@ -219,7 +233,11 @@ class Report:
                f"`pxa-bench` with one run holding a {big} MiB file, a {huge} MiB file (peak RSS at a "
                f"second size), a directory of {m.get('bench_dataset_files')} random files of "
                f"1–64 KiB nested up to 3 levels ({self.size('bench_dataset_bytes') / MIB:.0f} MiB) and four "
-               f"{quad} MiB files, each a lineage entry; versions `big`, `huge`, `dataset`, `quad` "
+               f"{quad} MiB files, each a lineage entry, plus a model folder of 4 random "
+               f"{self.size('bench_shard_bytes') // MIB} MiB shards (`shards`, lineage kind `model`) and "
+               f"a folder of {m.get('bench_small300_files')} CSV files of 8–56 KiB in 6 sub-folders "
+               f"(`small300`, {self.size('bench_small300_bytes') / MIB:.0f} MiB); versions `big`, `huge`, "
+               "`dataset`, `shards`, `small300`, `quad` "
                "(the four entries) and `q1`…`q4` (one entry each); project `pxa-bench-ls` with "
                f"{m.get('bench_ls_versions')} versions; project `pxa-bench-write` for the writes.")
         self.w("* Timing: `hyperfine -N` (no shell), medians with min–max over n runs; "
@@ -246,6 +264,12 @@ class Report:
                "pxa uses its default `-j 4`. The curl baseline writes the same stream URLs to "
                "files (`curl -o`, the directory as its `.tar.gz`, not extracted; the four entries "
                "as four curl processes in parallel): the server-and-loopback limit.")
+        self.w("* Folder pulls (issue 12): `shards` is also fetched by four curls at once, one per "
+               "file with `force=true` (what per-file requests can do); the official CLI's pull of "
+               "it is timed once when that run takes over 5 s (n in the table). `repull-shards` "
+               "pulls into a folder a first untimed pull filled (hyperfine `--setup`) and compares "
+               "with a full pull; `pull-meta` compares `pull -a --no-artifacts` of "
+               "`pxa-bench-ls` with `ls --all` of it.")
         self.w("* Peak RSS: `/usr/bin/time -v` (maximum resident set size), the largest of "
                f"{m.get('rss_runs')} run(s).")
         self.w()
@@ -295,7 +319,38 @@ class Report:
                 nums, where = self.same_work(r, group, p, nums, where)
             out.append((f"pull throughput ≥ 0.9× curl: {label}", ok, nums, where))
         out.append(self.quad_target(r))
+        out.extend(self.folder_targets(r))
         out.extend(self.rss_targets(r))
+        return out
+
+    def folder_targets(self, r: Results) -> List[Tuple[str, Optional[bool], str, str]]:
+        """Issue 12: folders fetched per file or as tarballs, re-pulls, metadata pulls."""
+        out = []
+
+        def at_most(name: str, group: str, a: str, b: str, limit: float, where: str) -> None:
+            p, c = r.median(group, a), r.median(group, b)
+            ok = None if p is None or c is None else p / c <= limit
+            nums = "–" if ok is None else f"{a} {fmt_t(p)} vs {b} {fmt_t(c)}: {p / c:.2f}×"
+            if group in r.skip:
+                nums = r.skip[group]
+            out.append((name, ok, nums, where))
+
+        at_most("shards: pxa ≤ 1.3× curl fetching the 4 files 4 at once", "pull-shards", "pxa",
+                "curl-4", 1.3, "pxa (curl fetches the same files per-file)")
+        p, o = r.median("pull-shards", "pxa"), r.median("pull-shards", "official")
+        ok = None if p is None or o is None else o / p >= 10
+        runs = len((r.get("pull-shards", "official") or {}).get("times", []))
+        out.append(("shards: pxa ≥ 10× faster than the official CLI", ok,
+                    "–" if ok is None else f"pxa {fmt_t(p)} vs official {fmt_t(o)} "
+                    f"({runs} run{'s' if runs != 1 else ''}): {o / p:.1f}×", "pxa"))
+        at_most("2,000-file folder: pxa ≤ 1.0× `curl -o` of its tarball", "pull-dataset", "pxa",
+                "curl", 1.0, "pxa")
+        at_most("300-file folder: pxa ≤ 1.1× `curl -o` of its tarball", "pull-small300", "pxa",
+                "curl", 1.1, "pxa")
+        at_most("re-pull of the shards with `--skip-existing`: ≤ 5 % of a full pull",
+                "repull-shards", "pxa-skip", "pxa-full", 0.05, "pxa")
+        at_most("`pull -a --no-artifacts` within 2× `ls --all`", "pull-meta", "pxa", "ls", 2.0,
+                "pxa (one GET per version instead of the list's objects)")
         return out
 
     def same_work(self, r: Results, group: str, p: float, nums: str,

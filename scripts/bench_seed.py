@@ -3,7 +3,8 @@
 by scripts/bench, and write a shell-sourceable file describing it.
 
     .venv/bin/python scripts/bench_seed.py --host H --data DIR --out FILE \\
-        [--big-mib 256] [--huge-mib 1024] [--files 2000] [--quad-mib 64] [--versions 120]
+        [--big-mib 256] [--huge-mib 1024] [--files 2000] [--quad-mib 64] [--shard-mib 64]
+        [--small-files 300] [--versions 120]
 
 Projects (owner `default`):
 
@@ -13,14 +14,21 @@ Projects (owner `default`):
     - `huge`    (file) outputs/huge.bin, --huge-mib MiB (peak-RSS check at a second size)
     - `dataset` (dir)  outputs/dataset/, --files small files of 1-64 KiB, nested 0-3 deep
     - `q1`..`q4` (file) outputs/quad/part-N.bin, --quad-mib MiB each
-  and the versions `big`, `huge`, `dataset` (one entry each), `quad` (the four `q*`
-  entries) and `q1`..`q4` (one entry each, for the "slowest single entry" comparison).
+    - `shards`  (model) outputs/shards/shard-N.bin, N = 1..4, --shard-mib MiB of random bytes
+                each: a model folder of 4 shards (issue 12)
+    - `small300` (dir) outputs/small300/part-K/fNNNN.csv, --small-files CSV files of 8-56 KiB
+                in 6 sub-folders (~10 MB at 300), numbers as text: gzip -9 is slowest on them
+  and the versions `big`, `huge`, `dataset`, `shards`, `small300` (one entry each), `quad`
+  (the four `q*` entries) and `q1`..`q4` (one entry each, for the "slowest single entry"
+  comparison).
 * `pxa-bench-ls`: --versions artifact versions `v000`... with descriptions, tags and
   content (no run), so that listing them all takes two pages of the server's 100 cap.
 * `pxa-bench-write`: empty; scripts/bench creates and deletes versions there.
 
 The output file (KEY='value' lines) gives the host, projects, run uuid, the streams URLs
-of every entry (exactly as `pxa pull` requests them) and the sizes.
+of every entry (exactly as the official client requests them: URL_<ENTRY>), the shards one
+by one as a per-file pull asks for them (URL_SHARD1..4, with force=true), the tree URL of
+the shards folder (TREE_SHARDS) and the sizes.
 
 The HTTP helper, the run-file writer and the retry rules come from scripts/seed.py.
 """
@@ -47,6 +55,9 @@ LS_PROJECT = "pxa-bench-ls"
 WRITE_PROJECT = "pxa-bench-write"
 MIB = 1024 * 1024
 QUAD = ["q1", "q2", "q3", "q4"]
+SHARDS = 4
+SMALL_PARTS = 6
+KIB = 1024
 
 
 def versions_path(project: str, name: str = "") -> str:
@@ -73,6 +84,17 @@ def random_chunks(total: int):
     return gen
 
 
+def csv_bytes(rng: random.Random, size: int) -> bytes:
+    """CSV of numbers (metrics, tabular data): about 2.9:1 under gzip -9, which spends
+    ~150 ms/MiB on it here, 7x what it spends on random bytes (docs/pull.md)."""
+    out = bytearray(b"step,loss,accuracy,lr,label\n")
+    while len(out) < size:
+        out += (f"{rng.randint(0, 10**6)},{rng.random():.6f},{rng.random():.4f},"
+                f"{rng.choice(['1e-3', '5e-4', '1e-4'])},{rng.choice(['cat', 'dog', 'bird'])}\n"
+                ).encode()
+    return bytes(out[:size])
+
+
 def write_files(files: RunFiles, args: argparse.Namespace) -> Dict[str, Dict]:
     """Writes the run's files; returns the lineage entries by name."""
     files.write_chunks("outputs/big.bin", random_chunks(args.big_mib * MIB))
@@ -84,22 +106,36 @@ def write_files(files: RunFiles, args: argparse.Namespace) -> Dict[str, Dict]:
         files.write(rel, rng.randbytes(rng.randint(1024, 64 * 1024)))
     for n, name in enumerate(QUAD, start=1):
         files.write_chunks(f"outputs/quad/part-{n}.bin", random_chunks(args.quad_mib * MIB))
+    for n in range(1, SHARDS + 1):
+        files.write_chunks(f"outputs/shards/shard-{n}.bin", random_chunks(args.shard_mib * MIB))
+    for i in range(args.small_files):
+        files.write(f"outputs/small300/part-{i % SMALL_PARTS}/f{i:04d}.csv",
+                    csv_bytes(rng, rng.randint(8 * KIB, 56 * KIB)))
 
     entries = {
         "big": {"kind": "file", "rel": "outputs/big.bin"},
         "huge": {"kind": "file", "rel": "outputs/huge.bin"},
         "dataset": {"kind": "dir", "rel": "outputs/dataset"},
+        "shards": {"kind": "model", "rel": "outputs/shards"},
+        "small300": {"kind": "dir", "rel": "outputs/small300"},
     }
     for n, name in enumerate(QUAD, start=1):
         entries[name] = {"kind": "file", "rel": f"outputs/quad/part-{n}.bin"}
     return entries
 
 
-def stream_url(host: str, uuid: str, entry: Dict) -> str:
-    """The URL `pxa pull` (and the official client) requests for an entry (contract §5.2)."""
-    endpoint = "artifacts" if entry["kind"] == "dir" else "artifact"
-    query = urllib.parse.urlencode({"path": entry["rel"]}, quote_via=urllib.parse.quote)
+def streams(host: str, uuid: str, endpoint: str, params: Dict[str, str]) -> str:
+    query = urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
     return f"{host}/streams/v1/polyaxon/{OWNER}/{PROJECT}/runs/{uuid}/{endpoint}?{query}"
+
+
+def stream_url(host: str, uuid: str, entry: Dict) -> str:
+    """The URL the official client requests for an entry (contract §5.2): a `model` entry
+    with check_path (a folder answers as its tarball), a `dir` entry as a tarball."""
+    if entry["kind"] == "model":
+        return streams(host, uuid, "artifacts", {"check_path": "True", "path": entry["rel"]})
+    endpoint = "artifacts" if entry["kind"] == "dir" else "artifact"
+    return streams(host, uuid, endpoint, {"path": entry["rel"]})
 
 
 def seed_ls_versions(api: Api, count: int) -> None:
@@ -138,11 +174,14 @@ def main() -> int:
     ap.add_argument("--huge-mib", type=int, default=1024)
     ap.add_argument("--files", type=int, default=2000)
     ap.add_argument("--quad-mib", type=int, default=64)
+    ap.add_argument("--shard-mib", type=int, default=64)
+    ap.add_argument("--small-files", type=int, default=300)
     ap.add_argument("--versions", type=int, default=120)
     args = ap.parse_args()
     if not args.host or not args.data:
         ap.error("--host and --data are required (or source the sandbox env file)")
-    if min(args.big_mib, args.huge_mib, args.files, args.quad_mib, args.versions) < 1:
+    if min(args.big_mib, args.huge_mib, args.files, args.quad_mib, args.shard_mib,
+           args.small_files, args.versions) < 1:
         ap.error("sizes and counts must be >= 1")
 
     t0 = time.monotonic()
@@ -166,7 +205,8 @@ def main() -> int:
     ]
     api.post(f"/api/v1/{OWNER}/{PROJECT}/runs/{uuid}/lineage/artifacts", lineage)
 
-    links = {"big": ["big"], "huge": ["huge"], "dataset": ["dataset"], "quad": QUAD}
+    links = {"big": ["big"], "huge": ["huge"], "dataset": ["dataset"], "quad": QUAD,
+             "shards": ["shards"], "small300": ["small300"]}
     links.update({name: [name] for name in QUAD})
     for name, artifacts in links.items():
         api.post(versions_path(PROJECT),
@@ -175,8 +215,8 @@ def main() -> int:
     seed_ls_versions(api, args.versions)
     verify(api, args, links)
 
-    dataset_bytes = sum(f["size"] for rel, f in files.files.items()
-                        if rel.startswith("outputs/dataset/"))
+    def under(prefix: str) -> List[int]:
+        return [f["size"] for rel, f in files.files.items() if rel.startswith(prefix + "/")]
     values = {
         "BENCH_HOST": host,
         "BENCH_OWNER": OWNER,
@@ -189,10 +229,19 @@ def main() -> int:
         "BENCH_HUGE_BYTES": args.huge_mib * MIB,
         "BENCH_QUAD_BYTES": args.quad_mib * MIB,
         "BENCH_DATASET_FILES": args.files,
-        "BENCH_DATASET_BYTES": dataset_bytes,
+        "BENCH_DATASET_BYTES": sum(under("outputs/dataset")),
+        "BENCH_SHARD_BYTES": args.shard_mib * MIB,
+        "BENCH_SHARDS_FILES": SHARDS,
+        "BENCH_SHARDS_BYTES": sum(under("outputs/shards")),
+        "BENCH_SMALL300_FILES": len(under("outputs/small300")),
+        "BENCH_SMALL300_BYTES": sum(under("outputs/small300")),
     }
     for name, e in entries.items():
         values[f"URL_{name.upper()}"] = stream_url(host, uuid, e)
+    for n in range(1, SHARDS + 1):
+        values[f"URL_SHARD{n}"] = streams(host, uuid, "artifact",
+                                          {"path": f"outputs/shards/shard-{n}.bin", "force": "true"})
+    values["TREE_SHARDS"] = streams(host, uuid, "artifacts/tree", {"path": "outputs/shards"})
     tmp = args.out + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         f.write("# Written by scripts/bench_seed.py\n")

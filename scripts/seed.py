@@ -17,6 +17,17 @@ versions in the project:
 * artifacts `v000`..`v104` -> no run; descriptions, tags, JSON content, some readmes,
   stage histories (testing -> staging -> production, some disabled)
 
+and, for folder pulls (issue 12), project `default/pxa-e2e-folders` (kept apart so that the
+counts of `pxa-e2e` stay as they are):
+
+* run `mixed`, lineage `mixed` (dir) = outputs/mixed/: 3 random files of 3 MiB beside a
+  sub-folder `tokenizer/` of 40 small files (1-8 KiB), names with a space and non-ASCII;
+  artifact version `mixed`
+* runs `race-1`..`race-6`, lineage `model` (model) = outputs/model/ in each: the same file
+  names and sizes in every run (weights.bin and optimizer.bin of 1 MiB, config.json,
+  tokenizer/vocab.txt), different random bytes; model versions `race-1`..`race-6` (their
+  folders share the basename `model`: the server's tarball race, contract §13.3)
+
 Manifest (written to --out, default $PXA_E2E_SEED):
 
     {"host", "owner": "default", "project": "pxa-e2e",
@@ -28,6 +39,12 @@ Manifest (written to --out, default $PXA_E2E_SEED):
      "runs": {"main": uuid},
      "files": {run-relative path: {"size": N, "sha256": hex}},   # every file in the run
      "lineage": {name: {"kind", "path", "is_event", "rel_path", "files": [run-relative paths]}},
+     "folders": {"project": "pxa-e2e-folders",
+                 "versions": {"artifact": ["mixed"], "model": ["race-1", ...]},
+                 "version_info": {name: {"kind", "run" (uuid), "run_name", "artifacts"}},
+                 "runs": {run name: uuid},
+                 "lineage": {run name: {entry: {"kind", "path", "rel_path", "files": [...]}}},
+                 "files": {run name: {run-relative path: {"size", "sha256"}}}},
      "timings": {...}}
 
 Only the Python standard library and `requests` (present in the venv) are used. The
@@ -399,6 +416,98 @@ def seed_numbered_version(api: Api, i: int) -> Dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------
+# Folder pulls (issue 12): project pxa-e2e-folders
+# --------------------------------------------------------------------------------------
+
+FOLDERS_PROJECT = "pxa-e2e-folders"
+RACE_RUNS = 6
+MIB = 1024 * 1024
+
+
+def create_project(api: Api, name: str, description: str) -> None:
+    """Creates a project; an existing one means a reused sandbox whose names would clash."""
+    try:
+        api.post(f"/api/v1/{OWNER}/projects/create",
+                 {"name": name, "description": description}, exists_ok=True)
+    except SeedError as e:
+        hint = " (the sandbox is not fresh: restart it)" if "already exists" in str(e) else ""
+        raise SeedError(f"creating project {name} failed{hint}: {e}") from e
+
+
+def write_mixed(files: RunFiles, rng: random.Random) -> str:
+    """outputs/mixed/: three 3 MiB random files beside a folder of 40 small files."""
+    d = "outputs/mixed"
+    for name in ("weights-1.bin", "weights 2.bin", "wéights-3.bin"):
+        files.write(f"{d}/{name}", os.urandom(3 * MIB))
+    for i in range(40):
+        name = {0: "merges part 00.txt", 1: "spécial-01.json"}.get(i, f"vocab-{i:02d}.txt")
+        files.write(f"{d}/tokenizer/{name}", rng.randbytes(rng.randint(1024, 8 * 1024)))
+    return d
+
+
+def write_race_model(files: RunFiles, index: int) -> str:
+    """outputs/model/: the same names and sizes in every race run, different bytes."""
+    d = "outputs/model"
+    files.write(f"{d}/weights.bin", os.urandom(MIB))
+    files.write(f"{d}/optimizer.bin", os.urandom(MIB))
+    files.write(f"{d}/config.json", json.dumps({"run": index, "salt": os.urandom(16).hex()}).encode())
+    files.write(f"{d}/tokenizer/vocab.txt", os.urandom(4096))
+    return d
+
+
+def seed_folders(api: Api, data: str) -> Dict[str, Any]:
+    """Seeds project pxa-e2e-folders; returns its part of the manifest."""
+    create_project(api, FOLDERS_PROJECT, "pxa folder pulls (issue 12)")
+    base = f"/api/v1/{OWNER}/{FOLDERS_PROJECT}"
+    rng = random.Random(12)
+    out: Dict[str, Any] = {"project": FOLDERS_PROJECT, "versions": {"artifact": [], "model": []},
+                           "version_info": {}, "runs": {}, "lineage": {}, "files": {}}
+    runs = [("mixed", "mixed", "dir", "artifact", lambda f: write_mixed(f, rng))]
+    runs += [(f"race-{i}", "model", "model", "model", lambda f, i=i: write_race_model(f, i))
+             for i in range(1, RACE_RUNS + 1)]
+    for name, entry, kind, version_kind, write in runs:
+        uuid = api.post(f"{base}/runs", {"name": name, "is_managed": False}).json()["uuid"]
+        files = RunFiles(data, uuid)
+        rel = write(files)
+        api.post(f"{base}/runs/{uuid}/lineage/artifacts",
+                 [{"name": entry, "kind": kind, "path": f"{uuid}/{rel}", "summary": {},
+                   "is_input": False}])
+        api.post(f"{base}/versions/{version_kind}",
+                 {"name": name, "kind": version_kind, "run": uuid, "artifacts": [entry],
+                  "description": f"folder pull: {name}"}, exists_ok=True)
+        out["versions"][version_kind].append(name)
+        out["version_info"][name] = {"kind": version_kind, "run": uuid, "run_name": name,
+                                     "artifacts": [entry]}
+        out["runs"][name] = uuid
+        out["lineage"][name] = {entry: {"kind": kind, "path": f"{uuid}/{rel}", "rel_path": rel,
+                                        "files": files.under(rel)}}
+        out["files"][name] = dict(sorted(files.files.items()))
+    return out
+
+
+def verify_folders(api: Api, folders: Dict[str, Any]) -> None:
+    base = f"/api/v1/{OWNER}/{FOLDERS_PROJECT}"
+    for kind, names in folders["versions"].items():
+        page = api.get_json(f"{base}/versions/{kind}/names", params={"limit": 1000})
+        got = sorted(r["name"] for r in page["results"])
+        if got != sorted(names):
+            raise SeedError(f"{FOLDERS_PROJECT} {kind} versions are {got}, expected {sorted(names)}")
+    for name, info in folders["version_info"].items():
+        v = api.get_json(f"{base}/versions/{info['kind']}/{name}")
+        got = [e["name"] for e in v.get("meta_info", {}).get("lineage", [])]
+        if got != info["artifacts"]:
+            raise SeedError(f"{FOLDERS_PROJECT} version {name} is linked to {got}")
+    # The tree listing the pull plans from sees what was written.
+    uuid = folders["runs"]["race-1"]
+    tree = api.get_json(f"/streams/v1/polyaxon/{OWNER}/{FOLDERS_PROJECT}/runs/{uuid}/artifacts/tree",
+                        params={"path": "outputs/model"})
+    want = {rel.rsplit("/", 1)[1]: f["size"] for rel, f in folders["files"]["race-1"].items()
+            if rel.count("/") == 2}
+    if tree.get("files") != want or tree.get("dirs") != ["tokenizer"]:
+        raise SeedError(f"tree of race-1 outputs/model is {tree}, expected files {want}")
+
+
+# --------------------------------------------------------------------------------------
 # Verification (cheap sanity checks so that a broken seed fails here, loudly)
 # --------------------------------------------------------------------------------------
 
@@ -479,12 +588,7 @@ def main() -> int:
 
     # Project. On a fresh sandbox it does not exist; an existing one means a reused
     # sandbox and the version names would clash, so fail instead of guessing.
-    try:
-        api.post(f"/api/v1/{OWNER}/projects/create",
-                 {"name": PROJECT, "description": "pxa end-to-end tests"}, exists_ok=True)
-    except SeedError as e:
-        hint = " (the sandbox is not fresh: restart it)" if "already exists" in str(e) else ""
-        raise SeedError(f"creating project {PROJECT} failed{hint}: {e}") from e
+    create_project(api, PROJECT, "pxa end-to-end tests")
     log(f"project {OWNER}/{PROJECT} created")
 
     # Run `main` (unmanaged: nothing gets scheduled).
@@ -560,6 +664,10 @@ def main() -> int:
     log(f"{N_VERSIONS} numbered artifact versions created")
     t = lap("numbered_versions", t)
 
+    folders = seed_folders(api, args.data)
+    log(f"project {OWNER}/{FOLDERS_PROJECT}: mixed folder and {RACE_RUNS} same-basename model folders")
+    t = lap("folders", t)
+
     stages: Dict[str, str] = {}
     history: Dict[str, List[str]] = {}
     for name, info in version_info.items():
@@ -590,12 +698,14 @@ def main() -> int:
         "runs": {"main": run_uuid},
         "files": dict(sorted(files.files.items())),
         "lineage": lineage_manifest,
+        "folders": folders,
         "timings": timings,
     }
 
     if not args.no_verify:
         verify(api, manifest, run_uuid)
-        log("verified lineage, version lists, stage histories and one streams download")
+        verify_folders(api, folders)
+        log("verified lineage, version lists, stage histories, one streams download and one tree")
         t = lap("verify", t)
     timings["total"] = round(time.monotonic() - t_start, 2)
 

@@ -7,6 +7,7 @@ pub mod models;
 pub mod retry;
 pub mod server;
 mod transport;
+pub mod tree;
 pub mod versions;
 
 pub use client::{ApiRequest, Client, ClientConfig, Secret};

@@ -7,6 +7,7 @@ pub mod metadata;
 pub mod place;
 pub mod plan;
 pub mod sink;
+pub mod tree;
 pub mod verify;
 pub mod writers;
 

@@ -63,7 +63,7 @@ impl StreamBase {
         }
     }
 
-    fn url(&self, tail: &[&str], query: &[(&str, &str)]) -> Url {
+    pub fn url(&self, tail: &[&str], query: &[(&str, &str)]) -> Url {
         let mut url = self.base.clone();
         {
             let mut p = url.path_segments_mut().expect("host is a base URL");
