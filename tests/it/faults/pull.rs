@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::faults_fake::*;
-use super::pull_fake::{blob, lin, sha, tarball, tree, version_json};
+use crate::support::fake::*;
+use crate::support::files::{assert_no_partial, blob, sha, tarball, tree};
 
 const FILE: &str = "/artifact";
 const DIR: &str = "/artifacts";
@@ -96,7 +96,7 @@ impl Pull {
         self.root.path().join("artifacts/v1")
     }
     fn pull(&self, extra: &[&str]) -> (i32, String, String) {
-        pull(&self.server.url, self.root.path(), extra)
+        pull_v1(&self.server.url, self.root.path(), extra)
     }
     /// A first good pull; returns the tree as the previous copy.
     fn first(&self) -> Vec<(String, String)> {
@@ -261,7 +261,7 @@ fn pull_api_answers_cut_or_reset_are_retried_too() {
         _ => ok(served.clone()),
     });
     let root = tempfile::tempdir().unwrap();
-    let (code, _, err) = pull(&server.url, root.path(), &[]);
+    let (code, _, err) = pull_v1(&server.url, root.path(), &[]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(server.count(VERSION_PATH), 2);
     assert_eq!(server.count(RUN_PATH), 2);

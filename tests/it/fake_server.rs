@@ -1,24 +1,15 @@
 //! Fake-server tests for what the real sandbox cannot do on demand: error shapes, auth
 //! failures, retries, gzip, malformed bodies. Each checks the exit code and the message.
 
-mod common;
-
 use std::io::Write;
 
-use common::{pxa_async, pxa_isolated, run};
+use crate::support::{block_on, pxa, pxa_in, run};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const VERSION_PATH: &str = "/api/v1/default/demo/versions/artifact/v1";
 const LIST_PATH: &str = "/api/v1/default/demo/versions/artifact";
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn version_body() -> serde_json::Value {
     json!({"uuid":"u1","name":"v1","description":"d","tags":["a"],"stage":"testing","kind":"artifact",
@@ -27,7 +18,7 @@ fn version_body() -> serde_json::Value {
 
 /// Mounts one answer for GET v1 and returns (code, stdout, stderr) of `pxa get`.
 fn answer(status: u16, content_type: &str, body: &str) -> (i32, String, String) {
-    rt().block_on(async {
+    block_on(async {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
             .and(path(VERSION_PATH))
@@ -39,11 +30,10 @@ fn answer(status: u16, content_type: &str, body: &str) -> (i32, String, String) 
             .mount(&server)
             .await;
         let uri = server.uri();
-        pxa_async(
-            &["get", "-p", "demo", "--version", "v1", "--host", &uri],
-            &[],
-        )
-        .await
+        pxa()
+            .args(["get", "-p", "demo", "--version", "v1", "--host", &uri])
+            .run_async()
+            .await
     })
 }
 
@@ -121,7 +111,7 @@ fn malformed_json_is_a_clear_failure() {
 
 #[test]
 fn server_errors_on_reads_are_retried_then_succeed() {
-    rt().block_on(async {
+    block_on(async {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
             .and(path(VERSION_PATH))
@@ -152,7 +142,7 @@ fn server_errors_on_reads_are_retried_then_succeed() {
             "--host",
             &uri,
         ];
-        let (code, out, err) = pxa_async(&args, &[]).await;
+        let (code, out, err) = pxa().args(args).run_async().await;
         assert_eq!(code, 0, "{err}");
         assert_eq!(out, "v1\n");
         assert_eq!(server.received_requests().await.unwrap().len(), 3);
@@ -161,7 +151,7 @@ fn server_errors_on_reads_are_retried_then_succeed() {
 
 #[test]
 fn persistent_server_errors_stop_after_three_attempts() {
-    rt().block_on(async {
+    block_on(async {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
             .and(path(VERSION_PATH))
@@ -169,11 +159,10 @@ fn persistent_server_errors_stop_after_three_attempts() {
             .mount(&server)
             .await;
         let uri = server.uri();
-        let (code, _, err) = pxa_async(
-            &["get", "-p", "demo", "--version", "v1", "--host", &uri],
-            &[],
-        )
-        .await;
+        let (code, _, err) = pxa()
+            .args(["get", "-p", "demo", "--version", "v1", "--host", &uri])
+            .run_async()
+            .await;
         assert_eq!(code, 1, "{err}");
         assert!(err.contains("500 Internal Server Error"), "{err}");
         assert_eq!(server.received_requests().await.unwrap().len(), 3);
@@ -181,12 +170,12 @@ fn persistent_server_errors_stop_after_three_attempts() {
 }
 
 fn get_v1_blocking(uri: &str, home: &std::path::Path) -> (i32, String, String) {
-    run(pxa_isolated(home).args(["get", "-p", "demo", "--version", "v1", "--host", uri]))
+    run(pxa_in(home).args(["get", "-p", "demo", "--version", "v1", "--host", uri]))
 }
 
 #[test]
 fn headers_token_service_and_user_agent_are_sent_and_token_never_printed() {
-    rt().block_on(async {
+    block_on(async {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
             .and(path(VERSION_PATH))
@@ -200,11 +189,11 @@ fn headers_token_service_and_user_agent_are_sent_and_token_never_printed() {
             .mount(&server)
             .await;
         let uri = server.uri();
-        let (code, out, err) = pxa_async(
-            &["-v", "get", "-p", "demo", "--version", "v1", "--host", &uri],
-            &[("POLYAXON_AUTH_TOKEN", "tok-SECRET-123")],
-        )
-        .await;
+        let (code, out, err) = pxa()
+            .args(["-v", "get", "-p", "demo", "--version", "v1", "--host", &uri])
+            .env("POLYAXON_AUTH_TOKEN", "tok-SECRET-123")
+            .run_async()
+            .await;
         // 404 with the body proves the header matchers matched (else wiremock answers 404 empty).
         assert_eq!(code, 3, "{err}");
         assert!(err.contains("nope"), "{err}");
@@ -218,7 +207,7 @@ fn headers_token_service_and_user_agent_are_sent_and_token_never_printed() {
 
 #[test]
 fn gzip_lists_are_decoded_and_pages_followed() {
-    rt().block_on(async {
+    block_on(async {
         let server = MockServer::start().await;
         let item = |i: usize| json!({"uuid": format!("u{i}"), "name": format!("v{i:03}"), "stage": "testing", "kind": "artifact"});
         let page1: Vec<_> = (0..100).map(item).collect();
@@ -236,7 +225,9 @@ fn gzip_lists_are_decoded_and_pages_followed() {
                 ResponseTemplate::new(200)
                     .insert_header("content-encoding", "gzip")
                     .insert_header("content-type", "application/json")
-                    .set_body_bytes(gz(json!({"count":130,"next":next,"previous":null,"results":page1}))),
+                    .set_body_bytes(gz(
+                        json!({"count":130,"next":next,"previous":null,"results":page1}),
+                    )),
             )
             .mount(&server)
             .await;
@@ -247,13 +238,17 @@ fn gzip_lists_are_decoded_and_pages_followed() {
                 ResponseTemplate::new(200)
                     .insert_header("content-encoding", "gzip")
                     .insert_header("content-type", "application/json")
-                    .set_body_bytes(gz(json!({"count":130,"next":null,"previous":"x","results":page2}))),
+                    .set_body_bytes(gz(
+                        json!({"count":130,"next":null,"previous":"x","results":page2}),
+                    )),
             )
             .mount(&server)
             .await;
         let uri = server.uri();
-        let (code, out, err) =
-            pxa_async(&["ls", "-p", "demo", "--all", "-o", "name", "--host", &uri], &[]).await;
+        let (code, out, err) = pxa()
+            .args(["ls", "-p", "demo", "--all", "-o", "name", "--host", &uri])
+            .run_async()
+            .await;
         assert_eq!(code, 0, "{err}");
         let names: Vec<&str> = out.lines().collect();
         assert_eq!(names.len(), 130);
@@ -275,7 +270,7 @@ fn unreachable_server_exits_8() {
 
 #[test]
 fn jq_filters_output_and_a_bad_expression_sends_nothing() {
-    rt().block_on(async {
+    block_on(async {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
             .and(path(VERSION_PATH))
@@ -284,13 +279,17 @@ fn jq_filters_output_and_a_bad_expression_sends_nothing() {
             .await;
         let uri = server.uri();
         let jq = ".tags[0], .name, .meta_info";
-        let (code, out, err) =
-            pxa_async(&["get", "demo:v1", "--jq", jq, "--host", &uri], &[]).await;
+        let (code, out, err) = pxa()
+            .args(["get", "demo:v1", "--jq", jq, "--host", &uri])
+            .run_async()
+            .await;
         assert_eq!(code, 0, "{err}");
         assert_eq!(out, "a\nv1\n{}\n");
         assert_eq!(server.received_requests().await.unwrap().len(), 1);
-        let (code, out, err) =
-            pxa_async(&["get", "demo:v1", "--jq", ".[", "--host", &uri], &[]).await;
+        let (code, out, err) = pxa()
+            .args(["get", "demo:v1", "--jq", ".[", "--host", &uri])
+            .run_async()
+            .await;
         assert_eq!(code, 2, "{err}");
         assert!(out.is_empty());
         assert!(err.contains("invalid --jq expression"), "{err}");

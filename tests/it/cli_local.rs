@@ -1,16 +1,14 @@
 //! Local commands that need no server: completions, man page, config, color, broken pipes.
 
-mod common;
-
 use std::io::Read;
 use std::process::Stdio;
 
-use common::{pxa_isolated, run};
+use crate::support::{Pxa, block_on, pxa, pxa_in, run};
 
 #[test]
 fn bash_completion_parses_in_bash() {
     let home = tempfile::tempdir().unwrap();
-    let (code, out, err) = run(pxa_isolated(home.path()).args(["completions", "bash"]));
+    let (code, out, err) = run(pxa_in(home.path()).args(["completions", "bash"]));
     assert_eq!(code, 0, "{err}");
     let script = home.path().join("pxa.bash");
     std::fs::write(&script, &out).unwrap();
@@ -39,18 +37,18 @@ fn bash_completion_parses_in_bash() {
 fn other_shells_generate() {
     let home = tempfile::tempdir().unwrap();
     for shell in ["zsh", "fish", "powershell", "elvish"] {
-        let (code, out, err) = run(pxa_isolated(home.path()).args(["completions", shell]));
+        let (code, out, err) = run(pxa_in(home.path()).args(["completions", shell]));
         assert_eq!(code, 0, "{shell}: {err}");
         assert!(out.contains("pxa") && out.contains("stages"), "{shell}");
     }
-    let (code, _, err) = run(pxa_isolated(home.path()).args(["completions", "tcsh"]));
+    let (code, _, err) = run(pxa_in(home.path()).args(["completions", "tcsh"]));
     assert_eq!(code, 2, "{err}");
 }
 
 #[test]
 fn man_page_renders() {
     let home = tempfile::tempdir().unwrap();
-    let (code, out, err) = run(pxa_isolated(home.path()).arg("man"));
+    let (code, out, err) = run(pxa_in(home.path()).arg("man"));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(".TH pxa 1"), "{out}");
     let page = home.path().join("pxa.1");
@@ -78,7 +76,7 @@ fn config_show_names_each_source() {
     )
     .unwrap();
     std::fs::write(dir.join(".auth"), r#"{"token":"file-token-abc"}"#).unwrap();
-    let show = |cmd: &mut assert_cmd::Command| -> serde_json::Value {
+    let show = |cmd: &mut Pxa| -> serde_json::Value {
         let (code, out, err) = run(cmd.args(["config", "show", "-o", "json"]));
         assert_eq!(code, 0, "{err}");
         assert!(
@@ -87,15 +85,15 @@ fn config_show_names_each_source() {
         );
         serde_json::from_str(&out).unwrap()
     };
-    let v = show(&mut pxa_isolated(home.path()));
+    let v = show(&mut pxa_in(home.path()));
     assert_eq!(v["host"]["value"], "http://from-file:1/");
     assert!(v["host"]["source"].as_str().unwrap().starts_with("file "));
     assert_eq!(v["token"]["value"], "set (hidden)");
     assert_eq!(v["timeout"]["source"], "default");
-    let v = show(pxa_isolated(home.path()).env("POLYAXON_HOST", "http://from-env:2"));
+    let v = show(pxa_in(home.path()).env("POLYAXON_HOST", "http://from-env:2"));
     assert_eq!(v["host"]["source"], "env POLYAXON_HOST");
     let v = show(
-        pxa_isolated(home.path())
+        pxa_in(home.path())
             .env("POLYAXON_HOST", "http://from-env:2")
             .args(["--host", "http://from-flag:3"]),
     );
@@ -107,16 +105,15 @@ fn config_show_names_each_source() {
 fn config_set_and_unset_write_private_files_the_official_cli_reads() {
     let home = tempfile::tempdir().unwrap();
     let (code, _, err) =
-        run(pxa_isolated(home.path()).args(["config", "set", "host", "http://127.0.0.1:9/"]));
+        run(pxa_in(home.path()).args(["config", "set", "host", "http://127.0.0.1:9/"]));
     assert_eq!(code, 0, "{err}");
-    let mut cmd = pxa_isolated(home.path());
+    let mut cmd = pxa_in(home.path());
     cmd.args(["config", "set", "token", "-"])
         .write_stdin("tok-from-stdin\n");
-    let (code, out, err) = run(&mut cmd);
+    let (code, out, err) = run(&cmd);
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains("tok-from-stdin") && !err.contains("tok-from-stdin"));
-    let (code, _, err) =
-        run(pxa_isolated(home.path()).args(["config", "set", "project", "acme/demo"]));
+    let (code, _, err) = run(pxa_in(home.path()).args(["config", "set", "project", "acme/demo"]));
     assert_eq!(code, 0, "{err}");
     let dir = home.path().join(".polyaxon");
     let client: serde_json::Value =
@@ -136,18 +133,18 @@ fn config_set_and_unset_write_private_files_the_official_cli_reads() {
         assert_eq!(mode, 0o600, "{file}");
     }
     // The saved project is used when -p is missing: the request goes to acme/demo.
-    let (code, _, err) = run(pxa_isolated(home.path()).args(["get", "--version", "v1"]));
+    let (code, _, err) = run(pxa_in(home.path()).args(["get", "--version", "v1"]));
     assert_eq!(code, 8, "{err}");
     assert!(
         err.contains("/api/v1/acme/demo/versions/artifact/v1"),
         "{err}"
     );
-    let (code, _, err) = run(pxa_isolated(home.path()).args(["config", "unset", "token"]));
+    let (code, _, err) = run(pxa_in(home.path()).args(["config", "unset", "token"]));
     assert_eq!(code, 0, "{err}");
     let auth: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join(".auth")).unwrap()).unwrap();
     assert!(auth.get("POLYAXON_AUTH_TOKEN").is_none());
-    let (code, _, _) = run(pxa_isolated(home.path()).args(["config", "set", "host", "not a url"]));
+    let (code, _, _) = run(pxa_in(home.path()).args(["config", "set", "host", "not a url"]));
     assert_eq!(code, 2);
 }
 
@@ -155,13 +152,13 @@ fn config_set_and_unset_write_private_files_the_official_cli_reads() {
 fn color_never_and_always() {
     let home = tempfile::tempdir().unwrap();
     let (_, _, err) =
-        run(pxa_isolated(home.path()).args(["--color", "always", "ls", "-p", "bad project"]));
+        run(pxa_in(home.path()).args(["--color", "always", "ls", "-p", "bad project"]));
     assert!(err.contains("\x1b[1;31merror:"), "{err:?}");
     let (_, _, err) =
-        run(pxa_isolated(home.path()).args(["--color", "never", "ls", "-p", "bad project"]));
+        run(pxa_in(home.path()).args(["--color", "never", "ls", "-p", "bad project"]));
     assert!(err.starts_with("error:"), "{err:?}");
     let (_, _, err) =
-        run(pxa_isolated(home.path())
+        run(pxa_in(home.path())
             .env("NO_COLOR", "1")
             .args(["ls", "-p", "bad project"]));
     assert!(!err.contains('\x1b'), "{err:?}");
@@ -170,11 +167,7 @@ fn color_never_and_always() {
 #[test]
 fn broken_pipe_exits_zero_quietly() {
     // `pxa ls | head -c 16`: far more output than a pipe holds, and the reader goes away.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    let server = block_on(async {
         let server = wiremock::MockServer::start().await;
         let items: Vec<_> = (0..100)
             .map(|i| serde_json::json!({"name": format!("v{i:03}"), "stage": "testing", "description": "x".repeat(3000)}))
@@ -185,24 +178,31 @@ fn broken_pipe_exits_zero_quietly() {
             ))
             .mount(&server)
             .await;
-        let uri = server.uri();
-        let out = tokio::task::spawn_blocking(move || {
-            let home = tempfile::tempdir().unwrap();
-            let mut child = common::pxa_process(home.path())
-                .args(["ls", "-p", "demo", "-l", "100", "--host", &uri])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let mut stdout = child.stdout.take().unwrap();
-            let mut first = [0u8; 16];
-            stdout.read_exact(&mut first).unwrap();
-            drop(stdout);
-            child.wait_with_output().unwrap()
-        })
-        .await
-        .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+        server
     });
+    // wiremock serves from a thread of its own: this thread may block on pxa.
+    let mut cmd = pxa();
+    cmd.args(["ls", "-p", "demo", "-l", "100", "--host", &server.uri()]);
+    let mut child = cmd
+        .process()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -1,37 +1,20 @@
 //! The bad-input table: each case is refused with one `error:` line and a `hint:` line, exit 2,
 //! and nothing reaches the server (a fake server counts requests). README lists the cases.
 
-mod common;
-
 use std::ffi::OsString;
 
-use common::{pxa_isolated, run};
+use crate::support::{block_on, pxa};
 
 /// Runs pxa with `args` against a counting fake server; asserts the refusal and returns stderr.
 fn refused(args: &[OsString], env: &[(&str, &str)]) -> String {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    block_on(async {
         let server = wiremock::MockServer::start().await;
-        let uri = server.uri();
-        let args = args.to_vec();
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let (code, out, err) = tokio::task::spawn_blocking(move || {
-            let home = tempfile::tempdir().unwrap();
-            let mut cmd = pxa_isolated(home.path());
-            cmd.env("POLYAXON_HOST", &uri);
-            for (k, v) in env {
-                cmd.env(k, v);
-            }
-            run(cmd.args(args))
-        })
-        .await
-        .unwrap();
+        let (code, out, err) = pxa()
+            .env("POLYAXON_HOST", server.uri())
+            .envs(env.iter().copied())
+            .args(args)
+            .run_async()
+            .await;
         assert_eq!(code, 2, "exit code; stderr: {err}");
         assert!(out.is_empty(), "stdout must stay empty: {out}");
         let lines: Vec<&str> = err.lines().collect();
@@ -129,17 +112,18 @@ fn non_utf8_argument() {
 
 #[test]
 fn a_token_over_plain_http_warns_but_runs() {
-    let home = tempfile::tempdir().unwrap();
-    let (_, _, err) = run(pxa_isolated(home.path()).args([
-        "get",
-        "demo:v1",
-        "--host",
-        "http://192.0.2.1:1",
-        "--timeout",
-        "0.2",
-        "--token",
-        "tok-plain-http",
-    ]));
+    let (_, _, err) = pxa()
+        .args([
+            "get",
+            "demo:v1",
+            "--host",
+            "http://192.0.2.1:1",
+            "--timeout",
+            "0.2",
+            "--token",
+            "tok-plain-http",
+        ])
+        .run();
     assert!(
         err.contains("warning: the token is sent unencrypted"),
         "{err}"

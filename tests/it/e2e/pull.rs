@@ -3,39 +3,28 @@
 //! Skipped only when PXA_E2E_HOST is unset; `scripts/test` sets it.
 #![allow(clippy::print_stderr)]
 
-mod common;
-#[path = "pull_proxy/mod.rs"]
-mod pull_proxy;
-
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{Sandbox, run, sandbox};
-use pull_proxy::CutProxy;
+use crate::support::files::{sha, tree as files_tree};
+use crate::support::proxy::CutProxy;
+use crate::support::{Sandbox, run, sandbox};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 const MANIFEST: &str = ".pxa-manifest.json";
 
 fn sha_file(path: &Path) -> String {
-    hex::encode(Sha256::digest(std::fs::read(path).unwrap()))
+    sha(&std::fs::read(path).unwrap())
 }
 
 /// Every file under `dir` with its sha256, pxa's manifest left out.
 fn tree(dir: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    pxa::pull::verify::walk(dir, "", &mut |p| {
-        if p != MANIFEST {
-            out.insert(p.to_string(), String::new());
-        }
-    })
-    .unwrap();
-    for (p, sha) in out.iter_mut() {
-        *sha = sha_file(&dir.join(p));
-    }
-    out
+    files_tree(dir)
+        .into_iter()
+        .filter(|(p, _)| p != MANIFEST)
+        .collect()
 }
 
 fn pxa_pull(sb: &Sandbox, root: &Path, args: &[&str]) -> (i32, String, String) {
@@ -44,7 +33,7 @@ fn pxa_pull(sb: &Sandbox, root: &Path, args: &[&str]) -> (i32, String, String) {
         .arg(root)
         .args(args)
         .timeout(Duration::from_secs(300));
-    run(&mut cmd)
+    run(&cmd)
 }
 
 fn official_pull(sb: &Sandbox, group: &str, version: &str, root: &Path) {
@@ -371,7 +360,7 @@ fn query_limit_and_offset_select_the_same_versions_as_the_server() {
 #[test]
 fn a_pulled_folder_pushes_into_another_project() {
     let Some(sb) = sandbox() else { return };
-    let dest = common::project::project(&sb, "pullpush");
+    let dest = crate::support::project::project(&sb, "pullpush");
     let dir = tempfile::tempdir().unwrap();
     let (code, _, err) = pxa_pull(&sb, dir.path(), &["--version", "full"]);
     assert_eq!(code, 0, "{err}");
@@ -382,7 +371,7 @@ fn a_pulled_folder_pushes_into_another_project() {
         .arg(&folder)
         .args(["-p", dest.p(), "--no-run"])
         .timeout(Duration::from_secs(60));
-    let (code, out, err) = run(&mut cmd);
+    let (code, out, err) = run(&cmd);
     assert_eq!(code, 0, "{out}{err}");
     let pushed = dest.version("artifact", "full");
     let source = sb.server_version("artifact", "full");

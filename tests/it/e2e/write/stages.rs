@@ -116,8 +116,9 @@ fn server_replaces_a_repeated_condition_and_answers_the_stage_post_with_nulls() 
 
 /// `pxa wait …` started in the background (assert_cmd cannot spawn).
 fn spawn_wait(sb: &Sandbox, args: &[&str]) -> std::process::Child {
-    sb.pxa_process()
+    sb.pxa()
         .args(args)
+        .process()
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -222,12 +223,12 @@ fn delete_asks_on_a_terminal() {
     let pr = project(&sb, "tty");
     pr.ok(&["register", &pr.target("keep")]);
     pr.ok(&["register", &pr.target("drop")]);
-    let bin = assert_cmd::cargo::cargo_bin("pxa");
+    let bin = crate::support::process::bin();
     let ask = |version: &str, answer: &str| {
         let command = format!("{} delete {}", bin.display(), pr.target(version));
-        let mut child = std::process::Command::new("script")
+        let mut script = std::process::Command::new("script");
+        let mut child = crate::support::process::isolate(&mut script, sb.home.path())
             .args(["-qec", &command, "/dev/null"])
-            .env("HOME", sb.home.path())
             .env("POLYAXON_HOST", &sb.host)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())

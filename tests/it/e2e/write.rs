@@ -2,12 +2,10 @@
 //! writes in its own project and checks what the SERVER holds afterwards (read straight
 //! from the API). Skipped only when PXA_E2E_HOST is unset; `scripts/test` sets it.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::project::{post, project};
-use common::{Sandbox, run, sandbox};
+use crate::support::project::{post, project};
+use crate::support::{Sandbox, run, sandbox};
 use serde_json::{Value, json};
 
 fn json_out(out: &str) -> Value {
@@ -302,7 +300,5 @@ fn update_changes_only_the_given_fields() {
     assert_eq!(pr.version("artifact", "v1-final"), before);
 }
 
-#[path = "e2e_write/moves.rs"]
 mod moves;
-#[path = "e2e_write/stages.rs"]
 mod stages;

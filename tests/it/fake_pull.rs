@@ -1,29 +1,25 @@
 //! Fake-server tests for `pxa pull` faults the sandbox cannot produce on demand: cut bodies,
 //! stalls, 429/500, Range resume, malicious tarballs, interruption, partial bulk failures.
-//! The server (`pull_fake/`) is a raw std TcpListener that can cut or stall a body.
+//! The server (`support::fake`) is a raw std TcpListener that can cut or stall a body.
 #![allow(clippy::print_stderr)]
-
-mod common;
-#[path = "faults_fake/mod.rs"]
-mod faults_fake;
-#[path = "pull_fake/mod.rs"]
-mod pull_fake;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use pull_fake::*;
 use serde_json::{Value, json};
+
+use crate::support::fake::*;
+use crate::support::files::*;
 
 #[test]
 fn a_cut_body_is_retried_and_the_file_is_whole() {
     let data = blob(1 << 20, 1);
-    let fake = big_file_server(data.clone(), |d| Reply {
+    let fake = big_file_server(data.clone(), |d| Resp {
         cut_at: Some(300_000),
         ..reply(200, d.to_vec())
     });
     let root = tempfile::tempdir().unwrap();
-    let (code, out, err) = pull(&fake, root.path(), &["--version", "v1", "-o", "json"]);
+    let (code, out, err) = pull(&fake.url, root.path(), &["--version", "v1", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let file = root.path().join("artifacts/v1/outputs/big.bin");
     assert_eq!(sha(&std::fs::read(file).unwrap()), sha(&data));
@@ -39,14 +35,14 @@ fn a_cut_body_is_retried_and_the_file_is_whole() {
 #[test]
 fn a_stall_is_aborted_and_retried() {
     let data = blob(200_000, 2);
-    let fake = big_file_server(data.clone(), |d| Reply {
+    let fake = big_file_server(data.clone(), |d| Resp {
         stall_at: Some(50_000),
         ..reply(200, d.to_vec())
     });
     let root = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let (code, _, err) = pull(
-        &fake,
+        &fake.url,
         root.path(),
         &["--version", "v1", "--stall-timeout", "1"],
     );
@@ -70,7 +66,7 @@ fn too_many_requests_honours_retry_after_and_500_is_retried() {
         });
         let root = tempfile::tempdir().unwrap();
         let started = Instant::now();
-        let (code, _, err) = pull(&fake, root.path(), &["--version", "v1"]);
+        let (code, _, err) = pull(&fake.url, root.path(), &["--version", "v1"]);
         assert_eq!(code, 0, "{status}: {err}");
         if header.is_some() {
             assert!(
@@ -89,7 +85,7 @@ fn too_many_requests_honours_retry_after_and_500_is_retried() {
 fn a_404_on_an_artifact_is_not_retried() {
     let fake = big_file_server(vec![], |_| reply(404, "Artifact not found"));
     let root = tempfile::tempdir().unwrap();
-    let (code, _, err) = pull(&fake, root.path(), &["--version", "v1"]);
+    let (code, _, err) = pull(&fake.url, root.path(), &["--version", "v1"]);
     assert_eq!(code, 3, "{err}");
     assert_eq!(fake.hits("/artifact", None).len(), 1);
     assert!(!root.path().join("artifacts/v1").exists());
@@ -100,12 +96,12 @@ fn range_resume_against_a_server_that_honours_it() {
     let data = blob(1 << 20, 4);
     let lineage = json!([lin("big", "file", "outputs/big.bin")]);
     let served = data.clone();
-    let fake = Fake::start(api_then(
+    let fake = Server::start(api_then(
         vec![("v1", version_json("v1", lineage))],
         move |req, nth| {
             let etag = ("ETag".to_string(), "\"abc\"".to_string());
             if nth == 1 {
-                return Reply {
+                return Resp {
                     cut_at: Some(400_000),
                     headers: vec![etag],
                     ..reply(200, served.clone())
@@ -122,7 +118,7 @@ fn range_resume_against_a_server_that_honours_it() {
                 Some("\"abc\"")
             );
             let total = served.len();
-            Reply {
+            Resp {
                 headers: vec![
                     etag,
                     (
@@ -135,7 +131,7 @@ fn range_resume_against_a_server_that_honours_it() {
         },
     ));
     let root = tempfile::tempdir().unwrap();
-    let (code, out, err) = pull(&fake, root.path(), &["--version", "v1", "-o", "json"]);
+    let (code, out, err) = pull(&fake.url, root.path(), &["--version", "v1", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let hits = fake.hits("/artifact", None);
     assert_eq!(hits.len(), 2);
@@ -161,9 +157,9 @@ fn malicious_tarballs_are_refused_and_nothing_lands_outside() {
     ];
     for (what, tgz) in cases {
         let lineage = json!([lin("d", "dir", "outputs/d")]);
-        let fake = Fake::start(api_then(
+        let fake = Server::start(api_then(
             vec![("v1", version_json("v1", lineage))],
-            move |_, _| Reply {
+            move |_, _| Resp {
                 headers: vec![(
                     "Content-Disposition".into(),
                     "inline; filename=\"d.tar.gz\"".into(),
@@ -173,7 +169,7 @@ fn malicious_tarballs_are_refused_and_nothing_lands_outside() {
         ));
         let outer = tempfile::tempdir().unwrap();
         let root = outer.path().join("root");
-        let (code, _, err) = pull(&fake, &root, &["--version", "v1"]);
+        let (code, _, err) = pull(&fake.url, &root, &["--version", "v1"]);
         assert_eq!(code, 9, "{what}: {err}");
         assert!(err.contains("unsafe archive member"), "{what}: {err}");
         assert_eq!(
@@ -182,8 +178,7 @@ fn malicious_tarballs_are_refused_and_nothing_lands_outside() {
             "{what}: refused, not retried"
         );
         assert!(!root.join("artifacts/v1").exists(), "{what}");
-        let mut all = Vec::new();
-        pxa::pull::verify::walk(outer.path(), "", &mut |p| all.push(p.to_string())).unwrap();
+        let all = walk(outer.path());
         assert!(
             all.iter().all(|p| !p.ends_with("/x") && p != "x"),
             "{what}: {all:?}"
@@ -205,21 +200,22 @@ fn memory_stays_flat_while_streaming_a_large_file() {
         h.finalize().to_hex().to_string()
     };
     let lineage = json!([lin("big", "file", "outputs/big.bin")]);
-    let fake = Fake::start(api_then(
+    let fake = Server::start(api_then(
         vec![("v1", version_json("v1", lineage))],
-        move |_, _| Reply {
+        move |_, _| Resp {
             repeat: Some(SIZE_MIB),
             ..reply(200, block.clone())
         },
     ));
     let root = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
-    let mut child = pull_process(
+    let mut child = pull_v1_in(
         &fake.url,
         root.path(),
         home.path(),
         &["--quiet", "-o", "json"],
     )
+    .process()
     .stdout(std::process::Stdio::piped())
     .spawn()
     .unwrap();
@@ -248,7 +244,7 @@ fn memory_stays_flat_while_streaming_a_large_file() {
 
 #[test]
 fn bad_arguments_are_refused_before_any_request() {
-    let fake = Fake::start(Box::new(|_, _| reply(500, "")));
+    let fake = Server::start(|_, _| reply(500, ""));
     let root = tempfile::tempdir().unwrap();
     let cases: [&[&str]; 4] = [
         &[],
@@ -257,7 +253,7 @@ fn bad_arguments_are_refused_before_any_request() {
         &["--version", "bad/name"],
     ];
     for args in cases {
-        let (code, _, err) = pull(&fake, root.path(), args);
+        let (code, _, err) = pull(&fake.url, root.path(), args);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(
             err.starts_with("error: ") && err.contains("\nhint: "),
@@ -275,19 +271,19 @@ fn check_path_answers_a_file_or_a_tarball_by_content_disposition() {
         lin("m", "model", "outputs/m")
     ]);
     let model = tarball(&[("w.bin", b"weights"), ("sub/c.json", b"{}")]);
-    let fake = Fake::start(api_then(
+    let fake = Server::start(api_then(
         vec![("v1", version_json("v1", lineage))],
         move |req, _| {
             assert_eq!(req.param("check_path").as_deref(), Some("True"));
             match req.param("path").as_deref() {
-                Some("inputs/data.csv") => Reply {
+                Some("inputs/data.csv") => Resp {
                     headers: vec![(
                         "Content-Disposition".into(),
                         "inline; filename=\"data.csv\"".into(),
                     )],
                     ..reply(200, "a,b\n1,2\n")
                 },
-                _ => Reply {
+                _ => Resp {
                     headers: vec![(
                         "Content-Disposition".into(),
                         "inline; filename=\"m.tar.gz\"".into(),
@@ -298,7 +294,7 @@ fn check_path_answers_a_file_or_a_tarball_by_content_disposition() {
         },
     ));
     let root = tempfile::tempdir().unwrap();
-    let (code, _, err) = pull(&fake, root.path(), &["--version", "v1"]);
+    let (code, _, err) = pull(&fake.url, root.path(), &["--version", "v1"]);
     assert_eq!(code, 0, "{err}");
     let dest = root.path().join("artifacts/v1");
     assert_eq!(

@@ -1,11 +1,9 @@
 //! TLS, proxies and redirects: certificates verified by default, a private CA trusted on request,
 //! `--insecure` only when asked, proxy variables honoured, the token kept from other hosts.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
-use common::{pxa_isolated, run};
+use crate::support::{Pxa, pxa_in};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -75,13 +73,9 @@ async fn tls_server() -> (u16, String) {
     (port, pem)
 }
 
-fn pxa_get(
-    home: &std::path::Path,
-    host: &str,
-    extra: &[&str],
-    env: &[(&str, &str)],
-) -> (i32, String, String) {
-    let mut cmd = pxa_isolated(home);
+/// `pxa get demo:v1 -o name --host HOST EXTRA…` with `env` and no proxy variables of the caller.
+fn pxa_get(home: &std::path::Path, host: &str, extra: &[&str], env: &[(&str, &str)]) -> Pxa {
+    let mut cmd = pxa_in(home);
     for var in [
         "HTTP_PROXY",
         "http_proxy",
@@ -94,16 +88,10 @@ fn pxa_get(
     ] {
         cmd.env_remove(var);
     }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    run(cmd
+    cmd.envs(env.iter().copied())
         .args(["get", "demo:v1", "-o", "name", "--host", host])
-        .args(extra))
-}
-
-fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    std::thread::spawn(f).join().unwrap()
+        .args(extra);
+    cmd
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,23 +101,20 @@ async fn tls_is_verified_by_default_and_a_private_ca_can_be_trusted() {
     let home = tempfile::tempdir().unwrap();
     let ca = home.path().join("ca.pem");
     std::fs::write(&ca, &pem).unwrap();
-    let (h, c) = (home.path().to_path_buf(), ca.clone());
+    let (h, c) = (home.path(), ca.to_str().unwrap());
 
-    let results = blocking(move || {
-        let default = pxa_get(&h, &host, &[], &[]);
-        let flag = pxa_get(&h, &host, &["--ca-cert", c.to_str().unwrap()], &[]);
-        let env = pxa_get(
-            &h,
-            &host,
-            &[],
-            &[("POLYAXON_SSL_CA_CERT", c.to_str().unwrap())],
-        );
-        let insecure = pxa_get(&h, &host, &["--insecure"], &[]);
-        let env_off = pxa_get(&h, &host, &[], &[("POLYAXON_VERIFY_SSL", "false")]);
-        let missing_ca = pxa_get(&h, &host, &["--ca-cert", "/nonexistent/ca.pem"], &[]);
-        (default, flag, env, insecure, env_off, missing_ca)
-    });
-    let (default, flag, env, insecure, env_off, missing_ca) = results;
+    let default = pxa_get(h, &host, &[], &[]).run_async().await;
+    let flag = pxa_get(h, &host, &["--ca-cert", c], &[]).run_async().await;
+    let env = pxa_get(h, &host, &[], &[("POLYAXON_SSL_CA_CERT", c)])
+        .run_async()
+        .await;
+    let insecure = pxa_get(h, &host, &["--insecure"], &[]).run_async().await;
+    let env_off = pxa_get(h, &host, &[], &[("POLYAXON_VERIFY_SSL", "false")])
+        .run_async()
+        .await;
+    let missing_ca = pxa_get(h, &host, &["--ca-cert", "/nonexistent/ca.pem"], &[])
+        .run_async()
+        .await;
     assert_eq!(default.0, 8, "self-signed must be refused: {}", default.2);
     assert!(
         default.2.to_lowercase().contains("certificate"),
@@ -155,18 +140,19 @@ async fn tls_is_verified_by_default_and_a_private_ca_can_be_trusted() {
 async fn proxy_variables_are_honoured() {
     let (port, seen) = recording_server().await;
     let home = tempfile::tempdir().unwrap();
-    let h = home.path().to_path_buf();
+    let h = home.path();
     let proxy = format!("http://127.0.0.1:{port}");
-    let (via, bypass) = blocking(move || {
-        let env = [("HTTP_PROXY", proxy.as_str())];
-        let via = pxa_get(&h, "http://registry.pxa-test.invalid:8000", &[], &env);
-        let env = [
-            ("HTTP_PROXY", proxy.as_str()),
-            ("NO_PROXY", "registry.pxa-test.invalid"),
-        ];
-        let bypass = pxa_get(&h, "http://registry.pxa-test.invalid:8000", &[], &env);
-        (via, bypass)
-    });
+    let env = [("HTTP_PROXY", proxy.as_str())];
+    let via = pxa_get(h, "http://registry.pxa-test.invalid:8000", &[], &env)
+        .run_async()
+        .await;
+    let env = [
+        ("HTTP_PROXY", proxy.as_str()),
+        ("NO_PROXY", "registry.pxa-test.invalid"),
+    ];
+    let bypass = pxa_get(h, "http://registry.pxa-test.invalid:8000", &[], &env)
+        .run_async()
+        .await;
     assert_eq!((via.0, via.1.as_str()), (0, "v1\n"), "{}", via.2);
     let heads = seen.lock().unwrap().clone();
     assert_eq!(heads.len(), 1, "{heads:?}");
@@ -201,9 +187,14 @@ async fn the_token_does_not_follow_a_redirect_to_another_host() {
         .mount(&origin)
         .await;
     let home = tempfile::tempdir().unwrap();
-    let h = home.path().to_path_buf();
-    let uri = origin.uri();
-    let (code, out, err) = blocking(move || pxa_get(&h, &uri, &["--token", "tok-must-stay"], &[]));
+    let (code, out, err) = pxa_get(
+        home.path(),
+        &origin.uri(),
+        &["--token", "tok-must-stay"],
+        &[],
+    )
+    .run_async()
+    .await;
     assert_eq!((code, out.as_str()), (0, "v1\n"), "{err}");
     let origin_reqs = origin.received_requests().await.unwrap();
     assert_eq!(origin_reqs.len(), 1);

@@ -1,9 +1,7 @@
 //! Fake-server tests of the write commands, for what the sandbox cannot produce on demand:
 //! auth failures, 409, the empty 405 of a failed write, and checks that nothing is sent.
 
-mod common;
-
-use common::{pxa_isolated, run};
+use crate::support::{block_on, pxa};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -35,25 +33,17 @@ impl Outcome {
 
 /// Starts a fake with `mocks`, runs `pxa ARGS --host <fake>` (stdin closed, not a TTY).
 fn scenario(mocks: Vec<Mock>, args: &[&str]) -> Outcome {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    block_on(async {
         let server = MockServer::start().await;
         for m in mocks {
             m.mount(&server).await;
         }
-        let mut full: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        full.extend(["--host".to_string(), server.uri()]);
-        let (code, out, err) = tokio::task::spawn_blocking(move || {
-            let home = tempfile::tempdir().unwrap();
-            run(pxa_isolated(home.path())
-                .env("POLYAXON_AUTH_TOKEN", "tok-SECRET-9")
-                .args(&full))
-        })
-        .await
-        .unwrap();
+        let (code, out, err) = pxa()
+            .env("POLYAXON_AUTH_TOKEN", "tok-SECRET-9")
+            .args(args)
+            .args(["--host", &server.uri()])
+            .run_async()
+            .await;
         let received = server
             .received_requests()
             .await

@@ -3,26 +3,23 @@
 //! partial file at a final path, and the next run completes with the right bytes.
 #![allow(clippy::print_stderr)]
 
-mod common;
-#[path = "faults_fake/mod.rs"]
-mod faults_fake;
-#[path = "pull_fake/mod.rs"]
-mod pull_fake;
-
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use faults_fake::*;
-use pull_fake::{blob, lin, pull_process, tarball, tree, version_json};
 use serde_json::{Value, json};
+
+use crate::support::fake::*;
+use crate::support::files::{assert_no_partial, blob, tarball, tree};
+use crate::support::pxa;
 
 /// Spawns `pxa pull … v1` in the background.
 fn spawn_pull(url: &str, root: &Path, home: &Path) -> Child {
     let extra = ["--progress", "json", "--stall-timeout", "10"];
-    pull_process(url, root, home, &extra)
+    pull_v1_in(url, root, home, &extra)
+        .process()
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -82,7 +79,7 @@ fn two_pulls_of_one_version_at_once_leave_one_complete_copy() {
     wait_for("the first pull to download", || {
         server.count("/artifact") == 2
     });
-    let (code, out, err) = pull(&server.url, root.path(), &[]);
+    let (code, out, err) = pull_v1(&server.url, root.path(), &[]);
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty());
     assert!(err.contains("another pxa pull is writing"), "{err}");
@@ -97,7 +94,7 @@ fn two_pulls_of_one_version_at_once_leave_one_complete_copy() {
     assert_eq!(std::fs::read(dest.join("outputs/slow.bin")).unwrap(), data);
     assert_no_partial(&dest);
     // The lock is released: the same command now succeeds.
-    let (code, _, err) = pull(&server.url, root.path(), &[]);
+    let (code, _, err) = pull_v1(&server.url, root.path(), &[]);
     assert_eq!(code, 0, "{err}");
 }
 
@@ -107,7 +104,7 @@ fn sigint_exits_130_keeps_the_previous_copy_and_the_next_run_resumes() {
     let server = slow_server(slow.clone(), blob(400_000, 4));
     let (root, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let dest = root.path().join("artifacts/v1");
-    let (code, _, err) = pull(&server.url, root.path(), &[]);
+    let (code, _, err) = pull_v1(&server.url, root.path(), &[]);
     assert_eq!(code, 0, "{err}");
     let before = tree(&dest);
     slow.store(true, Ordering::SeqCst);
@@ -127,7 +124,7 @@ fn sigint_exits_130_keeps_the_previous_copy_and_the_next_run_resumes() {
     assert_eq!(tree(&dest), before, "the previous copy changed");
     assert_no_partial(&dest);
     slow.store(false, Ordering::SeqCst);
-    let (code, out, err) = pull(&server.url, root.path(), &["-o", "json"]);
+    let (code, out, err) = pull_v1(&server.url, root.path(), &["-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["versions"][0]["entries"][0]["status"], "reused");
@@ -190,7 +187,7 @@ fn sigkill_at_random_moments_never_leaves_a_partial_file_at_a_final_path() {
     let server = many_entry_server();
     let (root, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let started = Instant::now();
-    let (code, _, err) = pull(&server.url, &root.path().join("reference"), &[]);
+    let (code, _, err) = pull_v1(&server.url, &root.path().join("reference"), &[]);
     assert_eq!(code, 0, "{err}");
     let full = started.elapsed();
     let reference: Vec<(String, String)> = tree(&root.path().join("reference/artifacts/v1"))
@@ -225,10 +222,10 @@ fn sigkill_at_random_moments_never_leaves_a_partial_file_at_a_final_path() {
         mid_download >= 5,
         "only {mid_download} kills landed mid-download"
     );
-    let (code, _, err) = pull(&server.url, &target, &[]);
+    let (code, _, err) = pull_v1(&server.url, &target, &[]);
     assert_eq!(code, 0, "{err}");
     assert_whole(&dest, &reference);
-    let (code, out, err) = pxa(&["verify", dest.to_str().unwrap()]);
+    let (code, out, err) = pxa().arg("verify").arg(&dest).run();
     assert_eq!(code, 0, "{out}{err}");
     eprintln!("{mid_download} kills mid-download, {with_previous} with a previous copy");
     assert!(
@@ -242,7 +239,7 @@ fn sigkill_at_random_moments_never_leaves_a_partial_file_at_a_final_path() {
 fn many_pulls_of_one_version_at_once_either_pull_or_say_busy() {
     let server = many_entry_server();
     let (root, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (code, _, err) = pull(&server.url, &root.path().join("reference"), &[]);
+    let (code, _, err) = pull_v1(&server.url, &root.path().join("reference"), &[]);
     assert_eq!(code, 0, "{err}");
     let reference: Vec<(String, String)> = tree(&root.path().join("reference/artifacts/v1"))
         .into_iter()

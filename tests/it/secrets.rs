@@ -4,32 +4,27 @@
 //! stdout, stderr and every file written are searched; no run may panic.
 #![allow(clippy::print_stderr)]
 
-mod common;
-#[path = "faults_fake/mod.rs"]
-mod faults_fake;
-#[path = "pull_fake/mod.rs"]
-mod pull_fake;
-
 use std::path::Path;
 use std::time::Duration;
 
-use common::pxa_isolated;
-use faults_fake::*;
-use pull_fake::{lin, tarball, version_json};
 use serde_json::json;
+
+use crate::support::fake::*;
+use crate::support::files::{tarball, walk};
+use crate::support::pxa_in;
 
 const TOKEN: &str = "pxaTOKENq7Zr19xK";
 
 /// Runs pxa with the token from the flag (`env` false) or the variable; checks both streams.
 fn run_checked(home: &Path, args: &[&str], env: bool) -> (i32, String, String) {
-    let mut cmd = pxa_isolated(home);
+    let mut cmd = pxa_in(home);
     cmd.arg("-v").args(args).timeout(Duration::from_secs(60));
     if env {
         cmd.env("POLYAXON_AUTH_TOKEN", TOKEN);
     } else {
         cmd.args(["--token", TOKEN]);
     }
-    let (code, out, err) = common::run(&mut cmd);
+    let (code, out, err) = cmd.run();
     let shown = format!("{args:?} (token from {})", if env { "env" } else { "flag" });
     assert!(
         !out.contains(TOKEN) && !err.contains(TOKEN),
@@ -42,9 +37,7 @@ fn run_checked(home: &Path, args: &[&str], env: bool) -> (i32, String, String) {
 
 /// Every file under `dir` is free of the token.
 fn assert_files_clean(dir: &Path) {
-    let mut files = Vec::new();
-    pxa::pull::verify::walk(dir, "", &mut |p| files.push(p.to_string())).unwrap();
-    for f in files {
+    for f in walk(dir) {
         let bytes = std::fs::read(dir.join(&f)).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         assert!(

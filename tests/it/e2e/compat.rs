@@ -1,12 +1,11 @@
 //! Every example line of COMPATIBILITY.md, run with `pxa` in place of `polyaxon` against the
 //! sandbox (and with the official CLI on projects of its own), then the server state checked.
 
-mod common;
-
 use std::path::Path;
 
-use common::project::{Proj, project};
-use common::{Sandbox, sandbox};
+use crate::support::process::{bin, isolate};
+use crate::support::project::{Proj, project};
+use crate::support::{Sandbox, sandbox};
 
 const COMPONENT: &str =
     "version: 1.1\nkind: component\nrun:\n  kind: job\n  container:\n    image: busybox\n";
@@ -58,10 +57,10 @@ fn fill(line: &str, at: &Place) -> String {
 /// Runs `line` through bash with `program` in place of `polyaxon`; returns (code, output).
 fn sh(sb: &Sandbox, program: &Path, line: &str) -> (i32, String) {
     let command = format!("\"$PROGRAM\" {}", line.strip_prefix("polyaxon ").unwrap());
-    let out = std::process::Command::new("bash")
+    let mut bash = std::process::Command::new("bash");
+    let out = isolate(&mut bash, sb.home.path())
         .args(["-c", &command])
         .env("PROGRAM", program)
-        .env("HOME", sb.home.path())
         .env("POLYAXON_HOST", &sb.host)
         .env("NO_COLOR", "1")
         .stdin(std::process::Stdio::null())
@@ -78,7 +77,7 @@ fn sh(sb: &Sandbox, program: &Path, line: &str) -> (i32, String) {
 #[test]
 fn every_official_example_runs_with_pxa() {
     let Some(sb) = sandbox() else { return };
-    let pxa = assert_cmd::cargo::cargo_bin("pxa");
+    let pxa = bin();
     let at = place(&sb, "compat");
     for line in examples() {
         let line = fill(&line, &at);

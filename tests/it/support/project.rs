@@ -2,7 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::{SERVICE_HEADER, Sandbox, run};
+use super::process::run;
+use super::sandbox::{SERVICE_HEADER, Sandbox};
 
 /// A project of its own on the sandbox, with shortcuts to read the server's state.
 pub struct Proj<'a> {

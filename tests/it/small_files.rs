@@ -2,18 +2,14 @@
 //! bounded memory (peak RSS) and bounded open file handles (polled in /proc while it runs).
 #![allow(clippy::print_stderr)]
 
-mod common;
-#[path = "faults_fake/mod.rs"]
-mod faults_fake;
-#[path = "pull_fake/mod.rs"]
-mod pull_fake;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use faults_fake::*;
-use pull_fake::{blob, lin, peak_kib, pull_process, sha, tarball, version_json};
 use serde_json::{Value, json};
+
+use crate::support::fake::*;
+use crate::support::files::{blob, peak_kib, sha, tarball};
+use crate::support::pxa;
 
 const FILES: usize = 5_000;
 
@@ -23,7 +19,8 @@ fn sampled_pull(url: &str, root: &Path) -> (Vec<u8>, u64, usize, usize, Duration
     // A file, not a pipe: a full pipe would block pxa while this loop samples it.
     let report = tempfile::NamedTempFile::new().unwrap();
     let started = Instant::now();
-    let mut child = pull_process(url, root, home.path(), &["-o", "json", "--quiet"])
+    let mut child = pull_v1_in(url, root, home.path(), &["-o", "json", "--quiet"])
+        .process()
         .stdout(report.reopen().unwrap())
         .spawn()
         .unwrap();
@@ -87,7 +84,10 @@ fn five_thousand_small_files_with_bounded_memory_and_file_handles() {
         let got = std::fs::read(dest.join(&names[i])).unwrap();
         assert_eq!(sha(&got), sha(&bodies[i]), "{}", names[i]);
     }
-    let (code, out, err) = pxa(&["verify", root.path().join("artifacts/v1").to_str().unwrap()]);
+    let (code, out, err) = pxa()
+        .arg("verify")
+        .arg(root.path().join("artifacts/v1"))
+        .run();
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains(&format!("{} files", FILES + 3)), "{out}");
     eprintln!(

@@ -1,21 +1,18 @@
 //! Fault injection on the API path (`pxa get`, `pxa ls`): resets before the headers, bodies cut
 //! at 0 %, 50 % and 99 %, slow bodies, 5xx, 429 with an HTTP-date `Retry-After`, corrupt gzip,
 //! huge bodies. Each case checks the exit code, the message, and how many requests were sent.
-//! The download path (`pxa pull`) is in `faults/pull.rs`. Server: `faults_fake/`.
+//! The download path (`pxa pull`) is in `faults/pull.rs`. Server: `support::fake`.
 #![allow(clippy::print_stderr)]
 
-mod common;
-#[path = "faults_fake/mod.rs"]
-mod faults_fake;
-#[path = "faults/pull.rs"]
-mod faults_pull;
-#[path = "pull_fake/mod.rs"]
-mod pull_fake;
+mod pull;
 
 use std::time::{Duration, Instant};
 
-use faults_fake::*;
 use serde_json::json;
+
+use crate::support::fake::*;
+use crate::support::files::peak_kib;
+use crate::support::pxa;
 
 /// A server answering `GET v1` with the script's acts, then with the version.
 fn get_server(script: &Script) -> Server {
@@ -30,7 +27,7 @@ fn get_server(script: &Script) -> Server {
 
 fn get(server: &Server) -> (i32, String, String) {
     let args = ["get", "demo:v1", "-o", "name", "--host", &server.url];
-    pxa(&[&args[..], &["--timeout", "5"]].concat())
+    pxa().args(args).args(["--timeout", "5"]).run()
 }
 
 #[test]
@@ -80,16 +77,10 @@ fn a_slow_body_longer_than_the_timeout_succeeds_while_bytes_keep_coming() {
     script.set(vec![trickle(&body, 16, pause)]);
     let server = get_server(&script);
     let started = Instant::now();
-    let (code, out, err) = pxa(&[
-        "get",
-        "demo:v1",
-        "-o",
-        "name",
-        "--host",
-        &server.url,
-        "--timeout",
-        "1",
-    ]);
+    let (code, out, err) = pxa()
+        .args(["get", "demo:v1", "-o", "name", "--host", &server.url])
+        .args(["--timeout", "1"])
+        .run();
     assert_eq!((code, out.as_str()), (0, "v1\n"), "{err}");
     assert!(started.elapsed() >= Duration::from_secs(2));
     assert_eq!(server.count(VERSION_PATH), 1);
@@ -157,7 +148,9 @@ fn a_corrupt_gzip_list_fails_clearly_after_bounded_attempts() {
         );
         with_header(act, "Content-Type", "application/json")
     });
-    let (code, out, err) = pxa(&["ls", "-p", "demo", "-o", "name", "--host", &server.url]);
+    let (code, out, err) = pxa()
+        .args(["ls", "-p", "demo", "-o", "name", "--host", &server.url])
+        .run();
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty(), "{out}");
     assert!(err.starts_with("error: GET "), "{err}");
@@ -170,7 +163,9 @@ fn a_corrupt_gzip_list_fails_clearly_after_bounded_attempts() {
 fn a_truncated_json_list_is_retried_then_fails_clearly() {
     let page = json!({"count": 1, "next": null, "results": [detail("v1")]}).to_string();
     let server = list_server(move || cut(page.as_bytes(), 0.7));
-    let (code, out, err) = pxa(&["ls", "-p", "demo", "-o", "name", "--host", &server.url]);
+    let (code, out, err) = pxa()
+        .args(["ls", "-p", "demo", "-o", "name", "--host", &server.url])
+        .run();
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty(), "{out}");
     assert!(
@@ -210,11 +205,12 @@ fn a_50_mib_list_answer_is_read_and_printed_without_hanging() {
 
 /// Runs pxa with its output in files while sampling its peak RSS; (code, stdout, stderr, KiB).
 fn measured(args: &[&str]) -> (Option<i32>, String, String, u64) {
-    let home = tempfile::tempdir().unwrap();
+    let mut cmd = pxa();
+    cmd.args(args);
     let out = tempfile::NamedTempFile::new().unwrap();
     let err = tempfile::NamedTempFile::new().unwrap();
-    let mut child = common::pxa_process(home.path())
-        .args(args)
+    let mut child = cmd
+        .process()
         .stdout(out.reopen().unwrap())
         .stderr(err.reopen().unwrap())
         .spawn()
@@ -225,7 +221,7 @@ fn measured(args: &[&str]) -> (Option<i32>, String, String, u64) {
         if Instant::now() > deadline {
             let _ = child.kill();
         }
-        peak = peak.max(pull_fake::peak_kib(child.id()).unwrap_or(0));
+        peak = peak.max(peak_kib(child.id()).unwrap_or(0));
         std::thread::sleep(Duration::from_millis(10));
     }
     let code = child.wait().unwrap().code();

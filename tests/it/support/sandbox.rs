@@ -1,13 +1,12 @@
-//! Shared helpers for integration tests: the real-sandbox handle and the `pxa` command builder.
-#![allow(dead_code, clippy::print_stderr)]
+//! The real Polyaxon sandbox that `scripts/test` starts and seeds, and straight reads of its
+//! state. Every test that calls [`sandbox`] is marked `#[ignore = "needs the sandbox"]`.
 
-pub mod project;
-
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+use super::process::{Pxa, isolate, pxa_in};
 
 /// The header pxa sends; direct API reads in tests send the same so `meta_info` has the same shape.
 pub const SERVICE_HEADER: (&str, &str) = ("X-POLYAXON-SERVICE", "2.18.0");
@@ -15,7 +14,6 @@ pub const SERVICE_HEADER: (&str, &str) = ("X-POLYAXON-SERVICE", "2.18.0");
 /// A running sandbox described by `scripts/sandbox start` and `scripts/seed.py`.
 pub struct Sandbox {
     pub host: String,
-    pub data: PathBuf,
     pub polyaxon: PathBuf,
     pub seed: Value,
     pub home: tempfile::TempDir,
@@ -23,6 +21,7 @@ pub struct Sandbox {
 
 /// The sandbox, or `None` (test skipped) when `PXA_E2E_HOST` is unset.
 /// When it is set, the server must answer: a dead server fails the test.
+#[allow(clippy::print_stderr)]
 pub fn sandbox() -> Option<Sandbox> {
     let Ok(host) = std::env::var("PXA_E2E_HOST") else {
         eprintln!("skipped: PXA_E2E_HOST is not set (scripts/test sets it)");
@@ -39,7 +38,6 @@ pub fn sandbox() -> Option<Sandbox> {
     .expect("seed manifest is JSON");
     let sb = Sandbox {
         host,
-        data: PathBuf::from(var("PXA_E2E_DATA")),
         polyaxon: PathBuf::from(var("PXA_E2E_POLYAXON")),
         seed,
         home: tempfile::tempdir().unwrap(),
@@ -71,22 +69,17 @@ impl Sandbox {
             .collect()
     }
 
-    /// `pxa` with `--host` set, an empty HOME and no POLYAXON_* variables from the caller.
-    pub fn pxa(&self) -> Command {
-        Command::from_std(self.pxa_process())
-    }
-
-    /// The same as [`Sandbox::pxa`], as a plain process to spawn.
-    pub fn pxa_process(&self) -> std::process::Command {
-        let mut cmd = pxa_process(self.home.path());
+    /// `pxa` pointed at the sandbox (`POLYAXON_HOST`), HOME at this sandbox's own temp dir.
+    pub fn pxa(&self) -> Pxa {
+        let mut cmd = pxa_in(self.home.path());
         cmd.env("POLYAXON_HOST", &self.host);
         cmd
     }
 
-    /// The official CLI with an isolated HOME, pointed at the sandbox.
+    /// The official CLI with the same HOME and isolation, pointed at the sandbox.
     pub fn polyaxon(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(&self.polyaxon);
-        cmd.env("HOME", self.home.path())
+        isolate(&mut cmd, self.home.path())
             .env("POLYAXON_HOST", &self.host)
             .env("POLYAXON_NO_OP", "false")
             .env("NO_COLOR", "1")
@@ -146,50 +139,4 @@ impl Sandbox {
             }
         }
     }
-}
-
-/// `pxa` with HOME at `home` and every POLYAXON_* variable of the caller removed.
-pub fn pxa_isolated(home: &Path) -> Command {
-    Command::from_std(pxa_process(home))
-}
-
-/// The same as [`pxa_isolated`], as a plain process for tests that spawn, sample or signal it
-/// (assert_cmd cannot spawn).
-pub fn pxa_process(home: &Path) -> std::process::Command {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxa"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("POLYAXON_") || key == "NO_COLOR" {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("HOME", home).env("POLYAXON_NO_CONFIG", "false");
-    cmd
-}
-
-/// `pxa ARGS` with a fresh HOME and `env`, on a blocking thread so that an in-process fake
-/// server (wiremock, on the caller's runtime) keeps answering meanwhile.
-pub async fn pxa_async(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let env: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tokio::task::spawn_blocking(move || {
-        let home = tempfile::tempdir().unwrap();
-        let mut cmd = pxa_isolated(home.path());
-        cmd.envs(env);
-        run(cmd.args(args))
-    })
-    .await
-    .unwrap()
-}
-
-/// Runs and returns (exit code, stdout, stderr).
-pub fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }

@@ -1,11 +1,9 @@
 //! End-to-end: the real `pxa` binary against the real Polyaxon sandbox, read commands.
 //! Skipped only when PXA_E2E_HOST is unset; `scripts/test` sets it.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{run, sandbox};
+use crate::support::{run, sandbox};
 use serde_json::Value;
 
 fn json_out(out: &str) -> Value {

@@ -1,21 +1,17 @@
 //! Fake-server tests for the state `pxa pull` leaves behind: the previous copy kept on failure,
 //! resume without re-downloading, SIGTERM, stale staging, partial bulk failures, verify, progress.
-//! The server (`pull_fake/`) is a raw std TcpListener that can cut or stall a body.
+//! The server (`support::fake`) is a raw std TcpListener that can cut or stall a body.
 #![allow(clippy::print_stderr)]
-
-mod common;
-#[path = "faults_fake/mod.rs"]
-mod faults_fake;
-#[path = "pull_fake/mod.rs"]
-mod pull_fake;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::pxa_isolated;
-use pull_fake::*;
 use serde_json::{Value, json};
+
+use crate::support::fake::*;
+use crate::support::files::*;
+use crate::support::pxa_in;
 
 #[test]
 fn a_failed_pull_keeps_the_previous_copy_and_resumes_without_refetching() {
@@ -23,7 +19,7 @@ fn a_failed_pull_keeps_the_previous_copy_and_resumes_without_refetching() {
     let fake = three_entry_server(bad.clone());
     let root = tempfile::tempdir().unwrap();
     let dest = root.path().join("artifacts/v1");
-    let (code, _, err) = pull(&fake, root.path(), &["--version", "v1"]);
+    let (code, _, err) = pull(&fake.url, root.path(), &["--version", "v1"]);
     assert_eq!(code, 0, "{err}");
     let before = tree(&dest);
     let names: Vec<&str> = before.iter().map(|(p, _)| p.as_str()).collect();
@@ -42,12 +38,16 @@ fn a_failed_pull_keeps_the_previous_copy_and_resumes_without_refetching() {
     );
     // Second pull: `c` fails for good; the first copy stays as it was.
     *bad.lock().unwrap() = true;
-    let (code, _, err) = pull(&fake, root.path(), &["--version", "v1", "--retries", "1"]);
+    let (code, _, err) = pull(
+        &fake.url,
+        root.path(),
+        &["--version", "v1", "--retries", "1"],
+    );
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("resume"), "{err}");
     assert_eq!(tree(&dest), before);
     assert!(root.path().join("artifacts/.v1.pxa-partial").is_dir());
-    let requests = |f: &Fake| {
+    let requests = |f: &Server| {
         (
             f.hits("/artifact", None).len(),
             f.hits("/artifacts", None).len(),
@@ -56,7 +56,7 @@ fn a_failed_pull_keeps_the_previous_copy_and_resumes_without_refetching() {
     assert_eq!(requests(&fake), (2, 2));
     // Third pull: only `c` is fetched again.
     *bad.lock().unwrap() = false;
-    let (code, out, err) = pull(&fake, root.path(), &["--version", "v1", "-o", "json"]);
+    let (code, out, err) = pull(&fake.url, root.path(), &["--version", "v1", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         requests(&fake),
@@ -84,17 +84,16 @@ fn a_failed_pull_keeps_the_previous_copy_and_resumes_without_refetching() {
 fn verify_detects_a_flipped_byte() {
     let fake = three_entry_server(Arc::default());
     let root = tempfile::tempdir().unwrap();
-    let (code, _, err) = pull(&fake, root.path(), &["--version", "v1"]);
+    let (code, _, err) = pull(&fake.url, root.path(), &["--version", "v1"]);
     assert_eq!(code, 0, "{err}");
     let dest = root.path().join("artifacts/v1");
     let home = tempfile::tempdir().unwrap();
     let verify = |d: &Path| {
-        common::run(
-            pxa_isolated(home.path())
-                .arg("verify")
-                .arg(d)
-                .timeout(Duration::from_secs(60)),
-        )
+        pxa_in(home.path())
+            .arg("verify")
+            .arg(d)
+            .timeout(Duration::from_secs(60))
+            .run()
     };
     let (code, out, err) = verify(&dest);
     assert_eq!(code, 0, "{out}{err}");
@@ -130,7 +129,7 @@ fn interrupted_pull(signal: &str) {
     ]);
     let slow = blob(100_000, 5);
     let first_slow = Arc::new(Mutex::new(true));
-    let fake = Fake::start(api_then(
+    let fake = Server::start(api_then(
         vec![("v1", version_json("v1", lineage))],
         move |req, _| {
             if req.param("path").as_deref() == Some("outputs/a.txt") {
@@ -138,7 +137,7 @@ fn interrupted_pull(signal: &str) {
             }
             let mut first = first_slow.lock().unwrap();
             let stall = std::mem::replace(&mut *first, false).then_some(10);
-            Reply {
+            Resp {
                 stall_at: stall,
                 ..reply(200, slow.clone())
             }
@@ -149,7 +148,8 @@ fn interrupted_pull(signal: &str) {
     std::fs::create_dir_all(&previous).unwrap();
     std::fs::write(previous.join("old.txt"), "previous copy").unwrap();
     let home = tempfile::tempdir().unwrap();
-    let child = pull_process(&fake.url, root.path(), home.path(), &["--progress", "json"])
+    let child = pull_v1_in(&fake.url, root.path(), home.path(), &["--progress", "json"])
+        .process()
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -182,7 +182,7 @@ fn interrupted_pull(signal: &str) {
         !previous.join("outputs").exists(),
         "no partial file at a final path"
     );
-    let (code, out, err) = pull(&fake, root.path(), &["--version", "v1", "-o", "json"]);
+    let (code, out, err) = pull(&fake.url, root.path(), &["--version", "v1", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         fake.hits("/artifact", Some(("path", "outputs/a.txt")))
@@ -200,7 +200,7 @@ fn interrupted_pull(signal: &str) {
 
 #[test]
 fn bulk_pull_with_a_failing_version_exits_10() {
-    let fake = Fake::start(api_then(
+    let fake = Server::start(api_then(
         vec![
             ("v1", version_json("v1", json!([]))),
             ("v2", Value::Null),
@@ -209,7 +209,7 @@ fn bulk_pull_with_a_failing_version_exits_10() {
         |_, _| reply(404, ""),
     ));
     let root = tempfile::tempdir().unwrap();
-    let (code, out, err) = pull(&fake, root.path(), &["-a", "--retries", "0"]);
+    let (code, out, err) = pull(&fake.url, root.path(), &["-a", "--retries", "0"]);
     assert_eq!(code, 10, "{err}");
     assert!(err.contains("1 of 3 versions failed: v2"), "{err}");
     // Paths come out in the server's list order, whatever finished first.
@@ -224,12 +224,11 @@ fn bulk_pull_with_a_failing_version_exits_10() {
     // `verify ROOT` checks every version folder below it (not the failed one's staging).
     let home = tempfile::tempdir().unwrap();
     let verify = || {
-        common::run(
-            pxa_isolated(home.path())
-                .arg("verify")
-                .arg(root.path())
-                .timeout(Duration::from_secs(60)),
-        )
+        pxa_in(home.path())
+            .arg("verify")
+            .arg(root.path())
+            .timeout(Duration::from_secs(60))
+            .run()
     };
     let (code, out, err) = verify();
     assert_eq!(code, 0, "{out}{err}");
@@ -248,7 +247,7 @@ fn bulk_pull_with_a_failing_version_exits_10() {
 fn plain_progress_has_no_control_characters_and_json_progress_parses() {
     let fake = three_entry_server(Arc::default());
     let root = tempfile::tempdir().unwrap();
-    let (code, _, err) = pull(&fake, root.path(), &["--version", "v1"]);
+    let (code, _, err) = pull(&fake.url, root.path(), &["--version", "v1"]);
     assert_eq!(code, 0, "{err}");
     assert!(!err.chars().any(|c| c.is_control() && c != '\n'), "{err:?}");
     assert!(
@@ -260,8 +259,9 @@ fn plain_progress_has_no_control_characters_and_json_progress_parses() {
     );
     let home = tempfile::tempdir().unwrap();
     let pull_v1 = |extra: &[&str]| {
-        let cmd = pull_process(&fake.url, root.path(), home.path(), extra);
-        common::run(assert_cmd::Command::from_std(cmd).timeout(Duration::from_secs(60)))
+        pull_v1_in(&fake.url, root.path(), home.path(), extra)
+            .timeout(Duration::from_secs(60))
+            .run()
     };
     let (code, _, err) = pull_v1(&["--progress", "json"]);
     assert_eq!(code, 0, "{err}");
@@ -283,13 +283,13 @@ fn one_job_at_a_time_gives_the_same_tree() {
     let root = tempfile::tempdir().unwrap();
     let fake = three_entry_server(Arc::default());
     let (code, _, err) = pull(
-        &fake,
+        &fake.url,
         &root.path().join("j1"),
         &["--version", "v1", "-j", "1"],
     );
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = pull(
-        &fake,
+        &fake.url,
         &root.path().join("j8"),
         &["--version", "v1", "-j", "8"],
     );
@@ -320,7 +320,7 @@ fn staging_from_an_older_state_of_the_version_is_not_reused() {
         }
         reply(200, req.param("path").unwrap())
     });
-    let fake = Fake::start(Box::new(move |req: &Req, nth| {
+    let fake = Server::start(Box::new(move |req: &Req, nth| {
         if req.path.ends_with("/versions/artifact/v1") {
             let mut v = version_json("v1", lineage.clone());
             v["updated_at"] = json!(*u2.lock().unwrap());
@@ -329,7 +329,11 @@ fn staging_from_an_older_state_of_the_version_is_not_reused() {
         streams(req, nth)
     }));
     let root = tempfile::tempdir().unwrap();
-    let (code, _, err) = pull(&fake, root.path(), &["--version", "v1", "--retries", "0"]);
+    let (code, _, err) = pull(
+        &fake.url,
+        root.path(),
+        &["--version", "v1", "--retries", "0"],
+    );
     assert_eq!(code, 1, "{err}");
     assert_eq!(
         fake.hits("/artifact", Some(("path", "outputs/a.txt")))
@@ -339,7 +343,7 @@ fn staging_from_an_older_state_of_the_version_is_not_reused() {
     // The version changed on the server: what was staged for the old state is dropped.
     *updated.lock().unwrap() = "2026-11-28T00:00:00Z".to_string();
     *b_fails.lock().unwrap() = false;
-    let (code, _, err) = pull(&fake, root.path(), &["--version", "v1"]);
+    let (code, _, err) = pull(&fake.url, root.path(), &["--version", "v1"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         fake.hits("/artifact", Some(("path", "outputs/a.txt")))
@@ -356,16 +360,17 @@ fn staging_from_an_older_state_of_the_version_is_not_reused() {
 #[test]
 fn a_second_pull_of_the_same_version_is_refused_while_the_first_runs() {
     let lineage = json!([lin("slow", "file", "outputs/slow.bin")]);
-    let fake = Fake::start(api_then(
+    let fake = Server::start(api_then(
         vec![("v1", version_json("v1", lineage))],
-        |_, _| Reply {
+        |_, _| Resp {
             stall_at: Some(10),
             ..reply(200, blob(1000, 7))
         },
     ));
     let root = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
-    let mut first = pull_process(&fake.url, root.path(), home.path(), &["--quiet"])
+    let mut first = pull_v1_in(&fake.url, root.path(), home.path(), &["--quiet"])
+        .process()
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -373,7 +378,7 @@ fn a_second_pull_of_the_same_version_is_refused_while_the_first_runs() {
         assert!(Instant::now() < deadline, "first pull did not start");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let (code, _, err) = pull(&fake, root.path(), &["--version", "v1"]);
+    let (code, _, err) = pull(&fake.url, root.path(), &["--version", "v1"]);
     let _ = first.kill();
     let _ = first.wait();
     assert_eq!(code, 1, "{err}");

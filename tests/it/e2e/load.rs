@@ -1,12 +1,10 @@
 //! Load against the real sandbox: 200 concurrent `pxa get` processes, bounded in count and time,
 //! loopback only. Each must succeed (retryable failures are retried inside pxa).
 
-mod common;
-
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::sandbox;
+use crate::support::sandbox;
 
 #[test]
 fn two_hundred_concurrent_gets_all_succeed() {
@@ -18,7 +16,7 @@ fn two_hundred_concurrent_gets_all_succeed() {
     for i in 0..N {
         let name = &names[i % names.len()];
         let child = sb
-            .pxa_process()
+            .pxa()
             .args([
                 "get",
                 "-p",
@@ -30,6 +28,7 @@ fn two_hundred_concurrent_gets_all_succeed() {
                 "--timeout",
                 "120",
             ])
+            .process()
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

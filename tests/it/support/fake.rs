@@ -1,25 +1,22 @@
-//! A raw std TcpListener server for the fault and pull suites: per request it can reset the
-//! connection before any header, cut a body at any byte, stall it, trickle it slowly, stream it
-//! repeated, or answer any status and headers. Every request is logged so tests can bound how
-//! many were sent.
-#![allow(dead_code)]
+//! The in-process fake server, for what the real one cannot do on demand: per request it can
+//! reset the connection before any header, cut a body at any byte, stall it, trickle it slowly,
+//! stream it repeated, or answer any status and headers (a raw std `TcpListener`, one thread per
+//! connection, `Connection: close`). Every request is logged so tests can bound how many were
+//! sent. `registry` holds the registry answers (versions, lineage, runs) the suites serve.
 
-use std::collections::{HashMap, VecDeque};
+mod registry;
+
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::{Value, json};
-
-use super::common::{self, pxa_isolated};
-use super::pull_fake::UUID;
+pub use registry::*;
 
 /// A request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Req {
-    pub method: String,
     pub path: String,
     pub query: String,
     pub headers: HashMap<String, String>,
@@ -60,16 +57,27 @@ pub enum Act {
     Send(Resp),
 }
 
+impl From<Resp> for Act {
+    fn from(resp: Resp) -> Self {
+        Act::Send(resp)
+    }
+}
+
+/// An answer with this status and body (headers and faults can be added with `..`).
+pub fn reply(status: u16, body: impl Into<Vec<u8>>) -> Resp {
+    Resp {
+        status,
+        body: body.into(),
+        ..Default::default()
+    }
+}
+
 pub fn ok(body: impl Into<Vec<u8>>) -> Act {
     status(200, body)
 }
 
 pub fn status(code: u16, body: impl Into<Vec<u8>>) -> Act {
-    Act::Send(Resp {
-        status: code,
-        body: body.into(),
-        ..Default::default()
-    })
+    Act::Send(reply(code, body))
 }
 
 pub fn with_header(act: Act, name: &str, value: &str) -> Act {
@@ -101,20 +109,22 @@ pub fn trickle(body: &[u8], chunk: usize, pause: Duration) -> Act {
     })
 }
 
-pub type Handler = dyn Fn(&Req, usize) -> Act + Send + Sync;
+type Handler = dyn Fn(&Req, usize) -> Act + Send + Sync;
 
+/// A running fake server (it lives until the test process ends).
 pub struct Server {
     pub url: String,
     pub log: Arc<Mutex<Vec<Req>>>,
 }
 
 impl Server {
-    /// `handler(req, nth)`: nth counts the requests to the same path and query so far.
-    pub fn start(handler: impl Fn(&Req, usize) -> Act + Send + Sync + 'static) -> Self {
+    /// `handler(req, nth)` answers an [`Act`] or a [`Resp`]; nth counts the requests to the same
+    /// path and query so far, this one included.
+    pub fn start<A: Into<Act>>(handler: impl Fn(&Req, usize) -> A + Send + Sync + 'static) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let log: Arc<Mutex<Vec<Req>>> = Arc::default();
-        let handler: Arc<Handler> = Arc::new(handler);
+        let handler: Arc<Handler> = Arc::new(move |req, nth| handler(req, nth).into());
         let log2 = log.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -133,6 +143,18 @@ impl Server {
 
     pub fn total(&self) -> usize {
         self.log.lock().unwrap().len()
+    }
+
+    /// The requests whose path ends with `path_suffix` (and with `param` in the query, if given).
+    pub fn hits(&self, path_suffix: &str, param: Option<(&str, &str)>) -> Vec<Req> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.path.ends_with(path_suffix))
+            .filter(|r| param.is_none_or(|(k, v)| r.param(k).as_deref() == Some(v)))
+            .cloned()
+            .collect()
     }
 }
 
@@ -156,7 +178,7 @@ fn parse(head: &str) -> Req {
     let mut lines = head.lines();
     let first = lines.next().unwrap_or("");
     let mut parts = first.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
+    let _method = parts.next();
     let target = parts.next().unwrap_or("/");
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let headers = lines
@@ -164,7 +186,6 @@ fn parse(head: &str) -> Req {
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
     Req {
-        method,
         path: path.to_string(),
         query: query.to_string(),
         headers,
@@ -239,67 +260,4 @@ fn write_response(out: &mut TcpStream, r: &Resp) -> std::io::Result<()> {
         std::thread::sleep(Duration::from_secs(60));
     }
     Ok(())
-}
-
-/// A version detail answer without lineage (for `get`; pulls use `pull_fake::version_json`).
-pub fn detail(name: &str) -> Value {
-    json!({"uuid": format!("{name}-uuid"), "name": name, "description": null, "tags": ["t"],
-        "created_at": "2026-11-27T14:29:39.759063Z", "updated_at": "2026-11-27T14:29:40Z",
-        "stage": "testing", "kind": "artifact", "owner": "default", "project": "demo",
-        "meta_info": {}})
-}
-
-/// The run detail the pull asks for before it downloads lineage.
-pub fn run_detail() -> Act {
-    ok(json!({"uuid": UUID, "settings": {"namespace": "polyaxon"}}).to_string())
-}
-
-pub const RUN_PATH: &str = "/api/v1/default/demo/runs/6de0b57635c842abb378fb1379d4dfec";
-pub const VERSION_PATH: &str = "/api/v1/default/demo/versions/artifact/v1";
-pub const LIST_PATH: &str = "/api/v1/default/demo/versions/artifact";
-
-/// Acts played in order for the requests a test cares about; then the default answer.
-#[derive(Clone, Default)]
-pub struct Script(Arc<Mutex<VecDeque<Act>>>);
-
-impl Script {
-    pub fn set(&self, acts: Vec<Act>) {
-        *self.0.lock().unwrap() = acts.into();
-    }
-    pub fn next(&self) -> Option<Act> {
-        self.0.lock().unwrap().pop_front()
-    }
-}
-
-/// Runs `pxa ARGS` with an isolated HOME, bounded at 60 s; (code, stdout, stderr).
-pub fn pxa(args: &[&str]) -> (i32, String, String) {
-    let home = tempfile::tempdir().unwrap();
-    common::run(
-        pxa_isolated(home.path())
-            .args(args)
-            .timeout(Duration::from_secs(60)),
-    )
-}
-
-/// `pxa pull -p demo --version v1 --path ROOT --host URL --progress plain EXTRA…`.
-pub fn pull(url: &str, root: &Path, extra: &[&str]) -> (i32, String, String) {
-    let root = root.to_str().unwrap();
-    let mut args = vec!["pull", "-p", "demo", "--version", "v1", "--host", url];
-    args.extend(["--path", root, "--progress", "plain"]);
-    args.extend(extra);
-    pxa(&args)
-}
-
-/// No file or folder of the version's staging may be visible inside the final folder.
-pub fn assert_no_partial(dest: &Path) {
-    let mut names = Vec::new();
-    if dest.exists() {
-        pxa::pull::verify::walk(dest, "", &mut |p| names.push(p.to_string())).unwrap();
-    }
-    for n in names {
-        assert!(
-            !n.contains(".pxa-partial") && !n.contains(".part") && !n.starts_with(".pxa/"),
-            "staging file at a final path: {n}"
-        );
-    }
 }

@@ -1,0 +1,13 @@
+//! What the suites share, and the only place it is written: running pxa ([`process`]), the
+//! real sandbox ([`sandbox`], [`project`]), the in-process fake server ([`fake`]), the cutting
+//! proxy in front of the sandbox ([`proxy`]), and files and hashes ([`files`]).
+
+pub mod fake;
+pub mod files;
+pub mod process;
+pub mod project;
+pub mod proxy;
+pub mod sandbox;
+
+pub use process::{Pxa, block_on, pxa, pxa_in, run};
+pub use sandbox::{Sandbox, sandbox};
