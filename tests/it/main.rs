@@ -17,3 +17,4 @@ mod interrupt;
 mod net;
 mod secrets;
 mod small_files;
+mod suite_rules;

@@ -19,21 +19,24 @@ pub struct Sandbox {
     pub home: tempfile::TempDir,
 }
 
-/// The sandbox, or `None` (test skipped) when `PXA_E2E_HOST` is unset.
-/// When it is set, the server must answer: a dead server fails the test.
-#[allow(clippy::print_stderr)]
-pub fn sandbox() -> Option<Sandbox> {
-    let Ok(host) = std::env::var("PXA_E2E_HOST") else {
-        eprintln!("skipped: PXA_E2E_HOST is not set (scripts/test sets it)");
-        return None;
-    };
+/// The sandbox named by the `PXA_E2E_*` variables (`scripts/sandbox start` writes them to
+/// `.sandbox/env`). Panics, naming what is missing, when one is unset or the server does not
+/// answer: a sandbox test never passes without the sandbox.
+pub fn sandbox() -> Sandbox {
     let var = |name: &str| {
-        std::env::var(name).unwrap_or_else(|_| panic!("PXA_E2E_HOST is set but {name} is not"))
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!(
+                "{name} is not set, and this test needs the sandbox: run `scripts/test`, or \
+                 `scripts/sandbox start && source .sandbox/env && .venv/bin/python \
+                 scripts/seed.py` and then `cargo test -- --ignored`"
+            )
+        })
     };
+    let host = var("PXA_E2E_HOST");
     let seed_path = PathBuf::from(var("PXA_E2E_SEED"));
     let seed: Value = serde_json::from_str(
         &std::fs::read_to_string(&seed_path)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", seed_path.display())),
+            .unwrap_or_else(|e| panic!("cannot read {} (seeded?): {e}", seed_path.display())),
     )
     .expect("seed manifest is JSON");
     let sb = Sandbox {
@@ -51,7 +54,7 @@ pub fn sandbox() -> Option<Sandbox> {
         "the sandbox at {} does not answer: {probe:?}",
         sb.host
     );
-    Some(sb)
+    sb
 }
 
 impl Sandbox {
