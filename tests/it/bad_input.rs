@@ -1,12 +1,15 @@
 //! The bad-input table: each case is refused with one `error:` line and a `hint:` line, exit 2,
-//! and nothing reaches the server (a fake server counts requests). README lists the cases.
+//! and nothing reaches the server (a fake server counts requests). README lists the cases. The
+//! exact output of each case is a snapshot (`snapshots/it__bad_input__<case>.snap`).
 
 use std::ffi::OsString;
 
+use crate::support::snapshot::assert_outcome;
 use crate::support::{block_on, pxa};
 
-/// Runs pxa with `args` against a counting fake server; asserts the refusal and returns stderr.
-fn refused(args: &[OsString], env: &[(&str, &str)]) -> String {
+/// Runs pxa with `args` against a counting fake server; asserts the refusal and returns
+/// (code, stdout, stderr, the server's address).
+fn refused(args: &[OsString], env: &[(&str, &str)]) -> (i32, String, String, String) {
     block_on(async {
         let server = wiremock::MockServer::start().await;
         let (code, out, err) = pxa()
@@ -29,7 +32,7 @@ fn refused(args: &[OsString], env: &[(&str, &str)]) -> String {
             "nothing may be sent, got {} requests",
             sent.len()
         );
-        err
+        (code, out, err, server.uri())
     })
 }
 
@@ -42,8 +45,9 @@ macro_rules! bad_input {
         $(
             #[test]
             fn $name() {
-                let err = refused(&os(&[$($arg),*]), &[$($(($k, $v)),*)?]);
+                let (code, out, err, server) = refused(&os(&[$($arg),*]), &[$($(($k, $v)),*)?]);
                 assert!(err.contains($needle), "expected {:?} in: {err}", $needle);
+                assert_outcome!(code, out, err, server = server);
             }
         )*
     };
@@ -93,8 +97,9 @@ bad_input! {
 
 #[test]
 fn no_project_anywhere() {
-    let err = refused(&os(&["ls"]), &[]);
+    let (code, out, err, server) = refused(&os(&["ls"]), &[]);
     assert!(err.contains("no project given"), "{err}");
+    assert_outcome!(code, out, err, server = server);
 }
 
 #[cfg(unix)]
@@ -106,8 +111,9 @@ fn non_utf8_argument() {
         OsString::from("-p"),
         OsString::from_vec(vec![b'd', 0xff, b'x']),
     ];
-    let err = refused(&args, &[]);
+    let (code, out, err, server) = refused(&args, &[]);
     assert!(err.to_lowercase().contains("utf-8"), "{err}");
+    assert_outcome!(code, out, err, server = server);
 }
 
 #[test]

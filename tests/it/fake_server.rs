@@ -1,8 +1,10 @@
 //! Fake-server tests for what the real sandbox cannot do on demand: error shapes, auth
-//! failures, retries, gzip, malformed bodies. Each checks the exit code and the message.
+//! failures, retries, gzip, malformed bodies. Each checks the exit code and the message; the
+//! exact output of each kind of error answer is a snapshot.
 
 use std::io::Write;
 
+use crate::support::snapshot::assert_outcome;
 use crate::support::{block_on, pxa, pxa_in, run};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
@@ -18,6 +20,12 @@ fn version_body() -> serde_json::Value {
 
 /// Mounts one answer for GET v1 and returns (code, stdout, stderr) of `pxa get`.
 fn answer(status: u16, content_type: &str, body: &str) -> (i32, String, String) {
+    let (code, out, err, _) = answer_at(status, content_type, body);
+    (code, out, err)
+}
+
+/// [`answer`], with the fake server's address.
+fn answer_at(status: u16, content_type: &str, body: &str) -> (i32, String, String, String) {
     block_on(async {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
@@ -30,11 +38,64 @@ fn answer(status: u16, content_type: &str, body: &str) -> (i32, String, String) 
             .mount(&server)
             .await;
         let uri = server.uri();
-        pxa()
+        let (code, out, err) = pxa()
             .args(["get", "-p", "demo", "--version", "v1", "--host", &uri])
             .run_async()
-            .await
+            .await;
+        (code, out, err, uri)
     })
+}
+
+/// The exit code and the exact output of `pxa get` for each kind of error answer (snapshots
+/// `it__fake_server__get_<case>.snap`).
+#[test]
+fn each_error_answer_has_its_exit_code_and_message() {
+    let json = "application/json";
+    let cases = [
+        (
+            "bad_request_400",
+            400,
+            json,
+            r#"{"name":["Enter a valid value."]}"#,
+        ),
+        (
+            "unauthorized_401",
+            401,
+            json,
+            r#"{"detail":"Invalid token."}"#,
+        ),
+        ("forbidden_403", 403, json, r#"{"detail":"Not allowed."}"#),
+        (
+            "not_found_404",
+            404,
+            json,
+            r#"{"detail":"No ProjectVersion matches the given query."}"#,
+        ),
+        ("conflict_409", 409, json, r#"{"detail":"conflict"}"#),
+        (
+            "html_page_418",
+            418,
+            "text/html",
+            "<html><title>Teapot</title></html>",
+        ),
+        ("server_error_500", 500, json, r#"{"detail":"boom"}"#),
+        (
+            "malformed_json_200",
+            200,
+            json,
+            r#"{"uuid": "u1", "name": "#,
+        ),
+    ];
+    for (case, status, content_type, body) in cases {
+        let (code, out, err, server) = answer_at(status, content_type, body);
+        assert_outcome!(
+            code,
+            out,
+            err,
+            server = server,
+            name = format!("get_{case}")
+        );
+    }
 }
 
 #[test]
@@ -263,9 +324,11 @@ fn unreachable_server_exits_8() {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     let home = tempfile::tempdir().unwrap();
-    let (code, _, err) = get_v1_blocking(&format!("http://127.0.0.1:{port}"), home.path());
+    let url = format!("http://127.0.0.1:{port}");
+    let (code, out, err) = get_v1_blocking(&url, home.path());
     assert_eq!(code, 8, "{err}");
     assert!(err.contains("hint: is the server running"), "{err}");
+    assert_outcome!(code, out, err, server = url);
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Fake-server tests of the write commands, for what the sandbox cannot produce on demand:
-//! auth failures, 409, the empty 405 of a failed write, and checks that nothing is sent.
+//! auth failures, 409, the empty 405 of a failed write, and checks that nothing is sent. The
+//! exact output of each failure is a snapshot.
 
+use crate::support::snapshot::assert_outcome;
 use crate::support::{block_on, pxa};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -20,6 +22,8 @@ struct Outcome {
     out: String,
     err: String,
     received: Vec<(String, String, Option<Value>)>,
+    /// The fake's address (`[SERVER]` in snapshots).
+    server: String,
 }
 
 impl Outcome {
@@ -59,6 +63,7 @@ fn scenario(mocks: Vec<Mock>, args: &[&str]) -> Outcome {
             out,
             err,
             received,
+            server: server.uri(),
         }
     })
 }
@@ -103,6 +108,7 @@ fn register_auth_failures_exit_4_and_write_nothing() {
             "no write after a failed read"
         );
         assert!(!o.err.contains("SECRET"), "{}", o.err);
+        assert_outcome!(o.code, o.out, o.err, server = o.server);
     }
 }
 
@@ -119,6 +125,7 @@ fn write_auth_failures_exit_4() {
     );
     assert_eq!(o.code, 4, "{}", o.err);
     assert!(o.err.contains("Not allowed."), "{}", o.err);
+    assert_outcome!(o.code, o.out, o.err, server = o.server);
 }
 
 #[test]
@@ -135,6 +142,7 @@ fn conflict_409_exits_5() {
         o.methods(),
         [format!("GET {V1}"), format!("POST {VERSIONS}")]
     );
+    assert_outcome!(o.code, o.out, o.err, server = o.server);
 }
 
 #[test]
@@ -162,6 +170,13 @@ fn empty_405_on_a_write_is_a_server_failure_not_a_missing_endpoint() {
         // Writes are sent once: a blind retry could apply twice.
         let writes = o.received.iter().filter(|(m, _, _)| m != "GET").count();
         assert_eq!(writes, 1, "{args:?}: {:?}", o.methods());
+        assert_outcome!(
+            o.code,
+            o.out,
+            o.err,
+            server = o.server,
+            name = format!("empty_405_on_{}", args[0])
+        );
     }
 }
 
@@ -268,4 +283,5 @@ fn wait_times_out_with_exit_7() {
     assert!(o.out.is_empty());
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert!(o.received.len() >= 3, "polled {} times", o.received.len());
+    assert_outcome!(o.code, o.out, o.err, server = o.server);
 }

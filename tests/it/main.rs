@@ -13,6 +13,7 @@ mod fake_pull_state;
 mod fake_server;
 mod fake_write;
 mod faults;
+mod help;
 mod interrupt;
 mod net;
 mod secrets;
