@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::support::fake::*;
 use crate::support::files::*;
+use crate::support::process::sample_until_exit;
 
 #[test]
 fn a_cut_body_is_retried_and_the_file_is_whole() {
@@ -219,13 +220,9 @@ fn memory_stays_flat_while_streaming_a_large_file() {
     .stdout(std::process::Stdio::piped())
     .spawn()
     .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut peak = 0;
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "pull took too long");
-        peak = peak.max(peak_kib(child.id()).unwrap_or(0));
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let every = Duration::from_millis(20);
+    let started = || !fake.log.lock().unwrap().is_empty();
+    let peak = sample_until_exit(&mut child, started, every, Duration::from_secs(120)).peak_kib;
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();

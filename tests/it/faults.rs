@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::support::fake::*;
-use crate::support::files::peak_kib;
+use crate::support::process::sample_until_exit;
 use crate::support::pxa;
 
 /// A server answering `GET v1` with the script's acts, then with the version.
@@ -189,8 +189,10 @@ fn a_50_mib_list_answer_is_read_and_printed_without_hanging() {
     let server = list_server(move || ok(page.to_vec()));
     let started = Instant::now();
     let url = server.url.clone();
-    let (code, out, err, peak) =
-        measured(&["ls", "-p", "demo", "-o", "name", "--all", "--host", &url]);
+    let (code, out, err, peak) = measured(
+        &server,
+        &["ls", "-p", "demo", "-o", "name", "--all", "--host", &url],
+    );
     assert_eq!(code, Some(0), "{err}");
     let names: Vec<&str> = out.lines().collect();
     assert_eq!(names.len(), 100_000);
@@ -204,7 +206,7 @@ fn a_50_mib_list_answer_is_read_and_printed_without_hanging() {
 }
 
 /// Runs pxa with its output in files while sampling its peak RSS; (code, stdout, stderr, KiB).
-fn measured(args: &[&str]) -> (Option<i32>, String, String, u64) {
+fn measured(server: &Server, args: &[&str]) -> (Option<i32>, String, String, u64) {
     let mut cmd = pxa();
     cmd.args(args);
     let out = tempfile::NamedTempFile::new().unwrap();
@@ -215,18 +217,16 @@ fn measured(args: &[&str]) -> (Option<i32>, String, String, u64) {
         .stderr(err.reopen().unwrap())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut peak = 0;
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-        }
-        peak = peak.max(peak_kib(child.id()).unwrap_or(0));
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let every = Duration::from_millis(10);
+    let usage = sample_until_exit(
+        &mut child,
+        || server.total() > 0,
+        every,
+        Duration::from_secs(60),
+    );
     let code = child.wait().unwrap().code();
     let read = |f: &tempfile::NamedTempFile| std::fs::read_to_string(f.path()).unwrap();
-    (code, read(&out), read(&err), peak)
+    (code, read(&out), read(&err), usage.peak_kib)
 }
 
 #[test]
@@ -240,7 +240,7 @@ fn an_endless_or_declared_oversized_answer_is_refused_at_128_mib() {
         })
     });
     let started = Instant::now();
-    let (code, out, err, peak) = measured(&["ls", "-p", "demo", "--host", &endless.url]);
+    let (code, out, err, peak) = measured(&endless, &["ls", "-p", "demo", "--host", &endless.url]);
     let took = started.elapsed();
     eprintln!("endless answer refused in {took:?}, peak RSS {peak} KiB");
     assert_eq!(code, Some(1), "{err}");

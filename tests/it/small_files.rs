@@ -8,46 +8,39 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::support::fake::*;
-use crate::support::files::{blob, peak_kib, sha, tarball};
+use crate::support::files::{blob, sha, tarball};
+use crate::support::process::sample_until_exit;
 use crate::support::pxa;
 
 const FILES: usize = 5_000;
 
 /// Pulls v1 while sampling the process; (stdout, peak RSS KiB, max open fds, samples, time).
-fn sampled_pull(url: &str, root: &Path) -> (Vec<u8>, u64, usize, usize, Duration) {
+fn sampled_pull(server: &Server, root: &Path) -> (Vec<u8>, u64, usize, usize, Duration) {
     let home = tempfile::tempdir().unwrap();
     // A file, not a pipe: a full pipe would block pxa while this loop samples it.
     let report = tempfile::NamedTempFile::new().unwrap();
     let started = Instant::now();
-    let mut child = pull_v1_in(url, root, home.path(), &["-o", "json", "--quiet"])
+    let mut child = pull_v1_in(&server.url, root, home.path(), &["-o", "json", "--quiet"])
         .process()
         .stdout(report.reopen().unwrap())
         .spawn()
         .unwrap();
-    let (mut peak, mut fds, mut samples) = (0u64, 0usize, 0);
-    while child.try_wait().unwrap().is_none() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "pull took too long"
-        );
-        peak = peak.max(peak_kib(child.id()).unwrap_or(0));
-        fds = fds.max(open_fds(child.id()).unwrap_or(0));
-        samples += 1;
-        std::thread::sleep(Duration::from_millis(3));
-    }
+    let every = Duration::from_millis(3);
+    let usage = sample_until_exit(
+        &mut child,
+        || server.total() > 0,
+        every,
+        Duration::from_secs(60),
+    );
     let took = started.elapsed();
     assert!(child.wait().unwrap().success());
     (
         std::fs::read(report.path()).unwrap(),
-        peak,
-        fds,
-        samples,
+        usage.peak_kib,
+        usage.fds,
+        usage.samples,
         took,
     )
-}
-
-fn open_fds(pid: u32) -> Option<usize> {
-    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
 }
 
 #[test]
@@ -75,7 +68,7 @@ fn five_thousand_small_files_with_bounded_memory_and_file_handles() {
         _ => ok("metric"),
     });
     let root = tempfile::tempdir().unwrap();
-    let (out, peak, fds, samples, took) = sampled_pull(&server.url, root.path());
+    let (out, peak, fds, samples, took) = sampled_pull(&server, root.path());
     let report: Value = serde_json::from_slice(&out).unwrap();
     let entry = &report["versions"][0]["entries"][0];
     assert_eq!(entry["files"], FILES);
@@ -111,7 +104,7 @@ fn five_hundred_single_file_entries_with_bounded_file_handles() {
         _ => trickle(req.query.as_bytes(), 64, Duration::from_millis(1)),
     });
     let root = tempfile::tempdir().unwrap();
-    let (out, peak, fds, samples, took) = sampled_pull(&server.url, root.path());
+    let (out, peak, fds, samples, took) = sampled_pull(&server, root.path());
     let report: Value = serde_json::from_slice(&out).unwrap();
     let entries = report["versions"][0]["entries"].as_array().unwrap();
     assert_eq!(entries.len(), N);

@@ -1,5 +1,5 @@
 //! Bytes and trees on disk, computed independently of pxa's code: test data, hashes, archives,
-//! folder listings, the no-partial-file check and a process's peak memory.
+//! folder listings and the no-partial-file check.
 
 use std::path::Path;
 
@@ -107,11 +107,4 @@ pub fn assert_no_partial(dest: &Path) {
             "staging file at a final path: {n}"
         );
     }
-}
-
-/// Peak resident memory (VmHWM) of a running process, in KiB.
-pub fn peak_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -182,3 +182,56 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         .unwrap()
         .block_on(future)
 }
+
+/// What a sampled process used at most.
+#[derive(Debug, Default)]
+pub struct Usage {
+    /// Peak resident memory (VmHWM), KiB.
+    pub peak_kib: u64,
+    /// Most file descriptors open at once.
+    pub fds: usize,
+    /// How many samples were taken.
+    pub samples: usize,
+}
+
+/// Waits for `child` to exit while sampling its peak memory and open file descriptors every
+/// `every`; kills it and fails the test after `limit`. Samples count only once `started()`
+/// holds: pass "the fake server has had a request". Until pxa's own code runs, /proc can still
+/// show the test process's memory and descriptors (the spawn returns while the exec is
+/// finishing), and this one test process holds many of both.
+pub fn sample_until_exit(
+    child: &mut std::process::Child,
+    started: impl Fn() -> bool,
+    every: Duration,
+    limit: Duration,
+) -> Usage {
+    let begun = std::time::Instant::now();
+    let mut usage = Usage::default();
+    while child.try_wait().unwrap().is_none() {
+        if begun.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("pxa ran longer than {limit:?}");
+        }
+        if started() {
+            let pid = child.id();
+            usage.peak_kib = usage.peak_kib.max(peak_kib(pid).unwrap_or(0));
+            usage.fds = usage.fds.max(open_fds(pid).unwrap_or(0));
+            usage.samples += 1;
+        }
+        std::thread::sleep(every);
+    }
+    usage
+}
+
+/// Peak resident memory (VmHWM) of a running process, in KiB.
+fn peak_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// File descriptors a running process has open.
+fn open_fds(pid: u32) -> Option<usize> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
+}
