@@ -1,0 +1,9 @@
+//! End-to-end suites: the built `pxa` against the real sandbox (`support::sandbox`), checked
+//! against what the server holds, the seed's files and the official CLI. Every test here is
+//! `#[ignore = "needs the sandbox"]`.
+
+mod compat;
+mod load;
+mod pull;
+mod read;
+mod write;
