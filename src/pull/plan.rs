@@ -4,7 +4,8 @@
 use serde_json::Value;
 use url::Url;
 
-use crate::api::models::{RunArtifact, RunSettings};
+use crate::api::models::RunArtifact;
+pub use crate::api::streams::StreamBase;
 
 /// How an entry's answer is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,61 +34,6 @@ pub struct Entry {
     pub skip: Option<String>,
     /// Paths this entry writes (for the skip rule of later entries).
     claims: Vec<String>,
-}
-
-/// Where the run's streams are served from.
-#[derive(Debug, Clone)]
-pub struct StreamBase {
-    pub base: Url,
-    pub namespace: String,
-    pub owner: String,
-    pub project: String,
-    pub uuid: String,
-    pub connection: Option<String>,
-}
-
-impl StreamBase {
-    /// Streams are served by the API host, or by the run's agent when it names one (EE).
-    pub fn new(host: &Url, owner: &str, project: &str, uuid: &str, s: &RunSettings) -> Self {
-        let base = s
-            .agent_url()
-            .and_then(|u| Url::parse(u).ok())
-            .unwrap_or_else(|| host.clone());
-        Self {
-            base,
-            namespace: s.namespace.clone().unwrap_or_else(|| "polyaxon".into()),
-            owner: owner.into(),
-            project: project.into(),
-            uuid: uuid.into(),
-            connection: s.store_name().map(str::to_string),
-        }
-    }
-
-    pub fn url(&self, tail: &[&str], query: &[(&str, &str)]) -> Url {
-        let mut url = self.base.clone();
-        {
-            let mut p = url.path_segments_mut().expect("host is a base URL");
-            p.pop_if_empty().extend(["streams", "v1"]);
-            p.extend([
-                &self.namespace,
-                &self.owner,
-                &self.project,
-                "runs",
-                &self.uuid,
-            ]);
-            p.extend(tail);
-        }
-        {
-            let mut q = url.query_pairs_mut();
-            for (k, v) in query {
-                q.append_pair(k, v);
-            }
-            if let Some(c) = &self.connection {
-                q.append_pair("connection", c);
-            }
-        }
-        url
-    }
 }
 
 const SINGLE_FILE_EVENTS: &[&str] = &[
@@ -245,6 +191,7 @@ pub fn entries(lineage: &[RunArtifact], base: &StreamBase) -> Result<Vec<Entry>,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::models::RunSettings;
 
     const U: &str = "6de0b57635c842abb378fb1379d4dfec";
 

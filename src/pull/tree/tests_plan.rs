@@ -349,7 +349,7 @@ fn pieces_know_their_request_and_the_servers_archive_name() {
     );
     assert_eq!(either.archive_name(RUN).unwrap(), "ckpt.tar.gz");
     assert_eq!(
-        super::tree_url(&base(), "outputs/m").as_str(),
+        base().tree_url("outputs/m").as_str(),
         format!("{st}/artifacts/tree?path=outputs%2Fm&connection=store")
     );
 }

@@ -1,5 +1,6 @@
 //! The streams service's folder listing, `GET ST/artifacts/tree?path=P`: one level of a run's
-//! store as the server sends it (contract §13.2). Judging the answer is the caller's job.
+//! store as the server sends it (contract §13.2), and the bounded walk ([`mod@walk`]) that
+//! lists a whole folder from it, judging every name (pull, upload and `files` share it).
 
 use std::fmt;
 
@@ -8,7 +9,13 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 use url::Url;
 
-use super::{ApiError, ApiRequest, Client};
+use super::{ApiError, ApiRequest, Client, StreamBase};
+
+#[cfg(test)]
+mod tests_walk;
+pub mod walk;
+
+pub use walk::{Folder, Found, LIMITS, Limits, TreeFile, WalkError, walk, walk_entry};
 
 /// One folder's listing, kept as sent: names are untrusted, duplicates are kept (a JSON object
 /// may repeat a key), a size may be missing, and `error` is set when the server could not list
@@ -32,6 +39,21 @@ impl Client {
     /// every read.
     pub async fn list_tree(&self, url: &Url) -> Result<TreeListing, ApiError> {
         self.fetch(&ApiRequest::get(url.clone())).await
+    }
+
+    /// Walks the run-relative path `rel` of the run `base` names: every file below it with its
+    /// size (or the file itself), within `limits`.
+    pub async fn walk_tree(
+        &self,
+        base: &StreamBase,
+        rel: &str,
+        limits: &Limits,
+    ) -> Result<Found, WalkError> {
+        walk_entry(&base.uuid, rel, limits, |path| {
+            let url = base.tree_url(&path);
+            async move { self.list_tree(&url).await }
+        })
+        .await
     }
 }
 

@@ -8,8 +8,8 @@ use std::future::Future;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
+use super::TreeListing;
 use crate::api::ApiError;
-use crate::api::tree::TreeListing;
 use crate::exit::Code;
 
 /// How far a walk may go. A symbolic link to an ancestor folder makes the server list the same

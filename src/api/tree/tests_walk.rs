@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use super::TreeListing;
 use super::walk::{Folder, Found, LIMITS, Limits, WalkError, walk, walk_entry};
 use crate::api::ApiError;
 use crate::api::error::TransportKind;
-use crate::api::tree::TreeListing;
 use crate::exit::Code;
 
 const RUN: &str = "6de0b57635c842abb378fb1379d4dfec";
