@@ -150,7 +150,9 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<()> {
         Command::Man => return completions::man(printer),
         _ => {}
     }
-    let ctx = context(&cli.global, printer)?;
+    // `config` must work whatever the files hold: it is how they are repaired.
+    let lenient = matches!(cli.command, Command::Config(_));
+    let ctx = context(&cli.global, printer, lenient)?;
     match cli.command {
         Command::Get(args) => get::run(args, &ctx).await,
         Command::Ls(args) => ls::run(args, &ctx).await,
@@ -175,9 +177,9 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<()> {
     }
 }
 
-/// Checks `--jq`, resolves the settings (warning about risky ones, listing their sources under
-/// `-v`) and sets up the output.
-fn context(global: &GlobalArgs, printer: &Printer) -> Result<Context> {
+/// Checks `--jq`, resolves the settings (leniently for `config`; warning once about risky ones
+/// and skipped files, listing their sources under `-v`) and sets up the output.
+fn context(global: &GlobalArgs, printer: &Printer, lenient: bool) -> Result<Context> {
     let flags = Flags {
         host: global.host.clone(),
         token: global.token.clone(),
@@ -191,7 +193,7 @@ fn context(global: &GlobalArgs, printer: &Printer) -> Result<Context> {
         .as_deref()
         .map(output::jq::JqFilter::compile)
         .transpose()?;
-    let settings = Settings::from_process(&flags)?;
+    let settings = Settings::from_process(&flags, lenient)?;
     for warning in settings.warnings() {
         printer.warn(&warning);
     }

@@ -72,7 +72,7 @@ bad_input! {
     offset_not_a_number: ["ls", "-p", "demo", "--offset", "ten"] => "invalid value 'ten'";
     timeout_zero: ["get", "demo:v1", "--timeout", "0"] => "invalid timeout";
     timeout_not_a_number: ["get", "demo:v1", "--timeout", "soon"] => "invalid value 'soon'";
-    host_without_scheme: ["get", "demo:v1", "--host", "localhost:8000"] => "invalid host";
+    host_with_a_space: ["get", "demo:v1", "--host", "polyaxon example.com"] => "contains a space";
     host_with_another_scheme: ["get", "demo:v1", "--host", "ftp://example.com"] => "invalid host";
     host_empty_from_env: ["get", "demo:v1"] env [("POLYAXON_HOST", " ")] => "is empty";
     verify_ssl_not_a_boolean: ["get", "demo:v1"] env [("POLYAXON_VERIFY_SSL", "maybe")] => "POLYAXON_VERIFY_SSL";

@@ -8,6 +8,7 @@ mod support;
 mod bad_input;
 mod cli_local;
 mod compat_args;
+mod config_files;
 mod e2e;
 mod fake_pull;
 mod fake_pull_state;
