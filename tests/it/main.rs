@@ -18,6 +18,7 @@ mod faults;
 mod help;
 mod interrupt;
 mod net;
+mod pipes;
 mod secrets;
 mod small_files;
 mod suite_rules;
