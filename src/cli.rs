@@ -60,7 +60,9 @@ pub struct GlobalArgs {
         value_parser = values::parse_seconds,
         help = format!(
             "Seconds (or 30s, 10m, 1h) to wait for the server before giving up; for `wait`, how \
-             long to wait for the stage [env: {}] [default: {}; wait: 10m]",
+             long to wait for the stage (its requests keep {} or the default) [env: {}] \
+             [default: {}; wait: 10m]",
+            TIMEOUT.name,
             TIMEOUT.name,
             TIMEOUT.default_value()
         )

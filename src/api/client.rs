@@ -169,6 +169,13 @@ impl Client {
         self
     }
 
+    /// The same client with another retry policy for idempotent requests (`wait` polls once
+    /// per request and retries the poll itself, each failure shown).
+    pub fn with_reads(mut self, reads: RetryPolicy) -> Self {
+        self.config.reads = reads;
+        self
+    }
+
     pub fn config(&self) -> &ClientConfig {
         &self.config
     }

@@ -49,8 +49,10 @@ Examples:
 
 pub const WAIT_HELP: &str = "\
 Polls the version's stage (backing off from --interval up to 30 s), prints each change seen on
-stderr, and prints the version on stdout when it reaches the stage (exit 0). Exit 7 when
---timeout (default 10m) passes first, 3 if the version does not exist.
+stderr, and prints the version on stdout when it reaches the stage (exit 0). A failed poll is a
+line on stderr and is tried again until --timeout (default 10m); each request keeps the normal
+request timeout. Exit 7 when --timeout passes first, 8 if the server never answered, 3 if the
+version does not exist.
 
 Examples:
   $ pxa wait demo:v1 --for production --timeout 30m

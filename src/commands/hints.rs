@@ -88,7 +88,8 @@ fn not_found(version: &str) -> String {
     )
 }
 
-fn unreachable() -> String {
+/// The server could not be reached at the address in the settings.
+pub fn unreachable() -> String {
     format!(
         "is the server running at that address? set it with --host or {}",
         HOST.name

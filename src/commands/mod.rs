@@ -150,20 +150,23 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<()> {
         Command::Man => return completions::man(printer),
         _ => {}
     }
+    let mut global = cli.global;
+    let mut command = cli.command;
+    // `wait --timeout` is how long to wait for the stage; each request keeps the normal one.
+    if let Command::Wait(args) = &mut command {
+        args.deadline = global.timeout.take();
+    }
     // `config` must work whatever the files hold: it is how they are repaired.
-    let lenient = matches!(cli.command, Command::Config(_));
-    let ctx = context(&cli.global, printer, lenient)?;
-    match cli.command {
+    let lenient = matches!(command, Command::Config(_));
+    let ctx = context(&global, printer, lenient)?;
+    match command {
         Command::Get(args) => get::run(args, &ctx).await,
         Command::Ls(args) => ls::run(args, &ctx).await,
         Command::Stages(args) => stages::run(args, &ctx).await,
         Command::Register(args) => register::run(args, &ctx).await,
         Command::Update(args) => update::run(args, &ctx).await,
         Command::Stage(args) => stage::run(args, &ctx).await,
-        Command::Wait(mut args) => {
-            args.deadline = cli.global.timeout;
-            wait::run(args, &ctx).await
-        }
+        Command::Wait(args) => wait::run(args, &ctx).await,
         Command::Delete(args) => delete::run(args, &ctx).await,
         Command::Transfer(args) => transfer::run(args, &ctx).await,
         Command::Copy(args) => copy::run(args, &ctx).await,

@@ -22,3 +22,4 @@ mod pipes;
 mod secrets;
 mod small_files;
 mod suite_rules;
+mod wait;
