@@ -1,8 +1,8 @@
 //! The `hint:` lines that name flags, variables and files: chosen here, where the command line
 //! is known, rather than in the layers that raise the errors (`api` knows no flags).
 
-use crate::api::ApiError;
 use crate::api::error::TransportKind;
+use crate::api::{ApiError, Kind};
 use crate::exit::Code;
 use crate::settings::env::{AUTH_TOKEN, HOST, SSL_CA_CERT};
 use crate::settings::{AUTH_FILE, CONFIG_DIR};
@@ -86,6 +86,16 @@ fn not_found(version: &str) -> String {
     format!(
         "check the project (-p OWNER/PROJECT), {version} and --kind; `pxa ls -p PROJECT` lists versions"
     )
+}
+
+/// How a command line names the registry of `kind`: `models ` and `components ` (the official
+/// CLI's group words), nothing for the default artifacts.
+pub fn kind_words(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Artifact => "",
+        Kind::Model => "models ",
+        Kind::Component => "components ",
+    }
 }
 
 /// The server could not be reached at the address in the settings.
