@@ -146,7 +146,7 @@ pub enum Command {
     Pull(PullArgs),
     /// Re-check a pulled version folder against its .pxa-manifest.json (size and BLAKE3 hash)
     #[command(
-        after_help = "Examples:\n  $ pxa verify /tmp/plx/offline/artifacts/v1\n  $ pxa verify ./offline/models/m1 -o json\n  $ pxa verify ./offline\n\nExit code 9 when a file is missing, has another size or another BLAKE3 hash."
+        after_help = "Examples:\n  $ pxa verify /tmp/plx/offline/artifacts/v1\n  $ pxa verify ./offline/models/m1 -o json\n  $ pxa verify ./offline\n\nEach folder is OK, FAILED, UNVERIFIED (no manifest) or MISSING. Exit 9 when a file is missing,\nhas another size or another BLAKE3 hash; else 3 when a folder is unverified or a path missing."
     )]
     Verify(VerifyArgs),
     /// Check the server answers: its version, and whether the token is accepted

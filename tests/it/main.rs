@@ -22,4 +22,5 @@ mod pipes;
 mod secrets;
 mod small_files;
 mod suite_rules;
+mod verify;
 mod wait;
