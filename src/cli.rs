@@ -50,7 +50,8 @@ pub struct GlobalArgs {
     /// Output format: table on a terminal, tab-separated when piped
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Auto)]
     pub output: Format,
-    /// Filter the JSON output with a jq expression (strings print raw), e.g. '.[].name'
+    /// Filter the JSON output with a jq expression (strings print raw), e.g. '.[].name'; prints
+    /// JSON, so it is refused with another -o than json
     #[arg(long, global = true, value_name = "EXPR")]
     pub jq: Option<String>,
     #[arg(

@@ -28,7 +28,7 @@ use crate::api::client::Event;
 use crate::api::{Client, Kind, Registry};
 use crate::cli::{Cli, Command, GlobalArgs, VersionArgs};
 use crate::exit::CliError;
-use crate::output::{self, Output, Printer};
+use crate::output::{self, Format, Output, Printer};
 use crate::reference::{ProjectRef, Target, validate_version};
 use crate::settings::{Flags, Settings};
 
@@ -196,6 +196,16 @@ fn context(global: &GlobalArgs, printer: &Printer, lenient: bool) -> Result<Cont
         .as_deref()
         .map(output::jq::JqFilter::compile)
         .transpose()?;
+    if jq.is_some() && !matches!(global.output, Format::Auto | Format::Json) {
+        let format = global.output.as_str();
+        return Err(
+            CliError::usage(format!("--jq cannot be used with -o {format}"))
+                .with_hint(format!(
+                    "--jq prints its results as JSON (strings raw): drop -o {format}, or drop --jq"
+                ))
+                .into(),
+        );
+    }
     let settings = Settings::from_process(&flags, lenient)?;
     for warning in settings.warnings() {
         printer.warn(&warning);

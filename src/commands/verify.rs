@@ -87,15 +87,12 @@ fn outcome(verdicts: &[Verdict]) -> Result<()> {
         .into());
     }
     if unchecked > 0 {
-        return Err(CliError::new(
-            Code::NotFound,
-            unverified,
-        )
-        .with_hint(format!(
-            "verify checks the {MANIFEST} a `pxa pull` writes: pull the version with pxa, or \
+        return Err(CliError::new(Code::NotFound, unverified)
+            .with_hint(format!(
+                "verify checks the {MANIFEST} a `pxa pull` writes: pull the version with pxa, or \
              check the path"
-        ))
-        .into());
+            ))
+            .into());
     }
     Ok(())
 }

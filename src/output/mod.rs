@@ -35,6 +35,20 @@ pub enum Format {
     Name,
 }
 
+impl Format {
+    /// The `-o` spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Table => "table",
+            Self::Tsv => "tsv",
+            Self::Json => "json",
+            Self::Yaml => "yaml",
+            Self::Name => "name",
+        }
+    }
+}
+
 /// Writes results to stdout in the chosen format, through the printer.
 #[derive(Debug, Clone)]
 pub struct Output {

@@ -78,6 +78,9 @@ bad_input! {
     verify_ssl_not_a_boolean: ["get", "demo:v1"] env [("POLYAXON_VERIFY_SSL", "maybe")] => "POLYAXON_VERIFY_SSL";
     ca_cert_missing: ["get", "demo:v1", "--ca-cert", "/nonexistent/ca.pem"] => "cannot read the CA certificate";
     jq_invalid: ["get", "demo:v1", "--jq", ".[" ] => "invalid --jq expression";
+    jq_with_output_yaml: ["get", "demo:v1", "--jq", ".name", "-o", "yaml"] => "--jq cannot be used with -o yaml";
+    jq_with_output_name: ["ls", "-p", "demo", "-o", "name", "--jq", ".[]"] => "--jq cannot be used with -o name";
+    jq_with_output_table: ["ls", "-p", "demo", "-o", "table", "--jq", ".[]"] => "--jq cannot be used with -o table";
     unknown_command: ["lss"] => "unrecognized subcommand";
     unknown_flag: ["get", "demo:v1", "--versio", "x"] => "unexpected argument";
     config_set_bad_host: ["config", "set", "host", "not a url"] => "invalid host";
