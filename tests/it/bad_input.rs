@@ -61,6 +61,10 @@ bad_input! {
     version_with_a_slash: ["get", "-p", "demo", "--version", "a/b"] => "not allowed";
     version_empty: ["get", "-p", "demo", "--version", ""] => "version name is empty";
     version_too_long: ["get", "-p", "demo", "--version", &"v".repeat(129)] => "at most 128";
+    version_dot_lowercase: ["register", "demo:.hidden"] => "answers 404";
+    version_named_names: ["get", "-p", "demo", "--version", "names"] => "lists the names";
+    version_not_ascii: ["register", "-p", "demo", "--version", "été"] => "not allowed";
+    rename_to_a_dot_and_lowercase: ["update", "demo:v1", "-n", ".v1"] => "answers 404";
     version_given_twice: ["get", "demo:v1", "--version", "v2"] => "given twice";
     project_given_twice: ["stages", "demo:v1", "-p", "other"] => "given twice";
     target_without_version: ["get", "demo:"] => "version name is empty";

@@ -4,6 +4,7 @@
 
 mod compat;
 mod load;
+mod names;
 mod pull;
 mod read;
 mod write;
