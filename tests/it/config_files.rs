@@ -92,7 +92,7 @@ fn a_host_saved_by_the_official_cli_without_a_scheme_works() {
         .unwrap();
     assert!(status.status.success(), "{status:?}");
     assert_eq!(
-        read_json(sb.home.path(), ".client")["host"],
+        read_json(sb.home.path(), ".client")["POLYAXON_HOST"],
         hostport.as_str()
     );
     let (code, out, err) = sb
