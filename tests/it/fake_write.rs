@@ -153,7 +153,15 @@ fn empty_405_on_a_write_is_a_server_failure_not_a_missing_endpoint() {
             vec!["register", "demo:v1", "--tags", "a"],
         ),
         (
-            vec![answer("POST", &format!("{V1}/stages"), 405, None)],
+            vec![
+                answer(
+                    "GET",
+                    &format!("{V1}/stages"),
+                    200,
+                    Some(json!({"stage": "testing"})),
+                ),
+                answer("POST", &format!("{V1}/stages"), 405, None),
+            ],
             vec!["stage", "demo:v1", "--to", "staging"],
         ),
         (
