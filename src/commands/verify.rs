@@ -42,11 +42,11 @@ pub fn run(args: VerifyArgs, ctx: &Context) -> Result<()> {
         let value: Vec<Value> = verdicts.iter().map(as_json).collect();
         ctx.out.structured(&json!(value))?;
     } else {
-        let mut lines = Vec::new();
+        let mut rows = Vec::new();
         for v in &verdicts {
-            lines.extend(describe(v, ctx.printer()));
+            rows.extend(describe(v, ctx.printer()));
         }
-        ctx.out.lines(lines)?;
+        ctx.out.tsv(&rows)?;
     }
     outcome(&verdicts)
 }
@@ -177,23 +177,24 @@ fn as_json(v: &Verdict) -> Value {
     }
 }
 
-fn describe(v: &Verdict, printer: &Printer) -> Vec<String> {
+/// The report's rows: `VERDICT  PATH  DETAIL`, a `FAILED  FILE  PROBLEM` row per difference.
+fn describe(v: &Verdict, printer: &Printer) -> Vec<Vec<String>> {
+    let row = |a: &str, b: String, c: String| vec![a.to_string(), b, c];
     let r = match v {
         Verdict::Checked(r) => r,
         Verdict::Unverified(path, why) => {
-            return vec![format!("UNVERIFIED\t{}\t{why}", path.display())];
+            return vec![row("UNVERIFIED", path.display().to_string(), why.clone())];
         }
         Verdict::Missing(path) => {
-            return vec![format!(
-                "MISSING\t{}\tno such file or folder",
-                path.display()
-            )];
+            let why = "no such file or folder".to_string();
+            return vec![row("MISSING", path.display().to_string(), why)];
         }
     };
-    let mut lines = Vec::new();
-    for p in &r.problems {
-        lines.push(format!("FAILED\t{}\t{}", p.path, p.problem));
-    }
+    let mut rows: Vec<Vec<String>> = r
+        .problems
+        .iter()
+        .map(|p| row("FAILED", p.path.clone(), p.problem.clone()))
+        .collect();
     for extra in &r.extra {
         printer.warn(&format!(
             "{}: {extra} is not in the manifest",
@@ -201,11 +202,11 @@ fn describe(v: &Verdict, printer: &Printer) -> Vec<String> {
         ));
     }
     let verdict = if r.ok() { "OK" } else { "FAILED" };
-    lines.push(format!(
-        "{verdict}\t{}\t{}, {} checked",
-        r.path.display(),
+    let detail = format!(
+        "{}, {} checked",
         count(r.files as u64, "file"),
         count(r.bytes, "byte")
-    ));
-    lines
+    );
+    rows.push(row(verdict, r.path.display().to_string(), detail));
+    rows
 }

@@ -10,6 +10,7 @@ mod cli_local;
 mod compat_args;
 mod config_files;
 mod e2e;
+mod escaping;
 mod fake_pull;
 mod fake_pull_state;
 mod fake_server;
