@@ -5,6 +5,7 @@
 mod compat;
 mod load;
 mod names;
+mod paging;
 mod pull;
 mod read;
 mod write;

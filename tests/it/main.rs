@@ -19,6 +19,7 @@ mod faults;
 mod help;
 mod interrupt;
 mod net;
+mod paging;
 mod pipes;
 mod secrets;
 mod small_files;
