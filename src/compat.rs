@@ -17,6 +17,11 @@ const GROUPS: &[(&str, &str)] = &[
     ("components", "component"),
 ];
 
+/// The group word of a registry named in the singular (`model` → `models`), if it is one.
+pub fn group_word(kind: &str) -> Option<&'static str> {
+    GROUPS.iter().find(|(_, k)| *k == kind).map(|(g, _)| *g)
+}
+
 /// The official CLI's group options (`polyaxon models -p P -ver V get`): each takes a value and
 /// belongs to the command that follows. The first two are the version.
 const GROUP_FLAGS: &[&str] = &["-ver", "--version", "-p", "--project"];

@@ -49,8 +49,7 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
 }
 
 /// `n` and the noun, plural unless `n` is 1: `1 file`, `2 files`, `0 files`.
-pub fn count(n: impl Into<u64>, noun: &str) -> String {
-    let n = n.into();
+pub fn count(n: u64, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {
@@ -69,13 +68,13 @@ mod tests {
         assert_eq!(truncate("ééééé", 3), "éé…");
         assert_eq!(truncate(&"x".repeat(2000), 501).chars().count(), 501);
         assert_eq!(one_line(" a\n b\t c "), "a b c");
-        assert_eq!(count(1u32, "file"), "1 file");
+        assert_eq!(count(1, "file"), "1 file");
         assert_eq!(escape_controls("plain é"), "plain é");
         assert_eq!(
             escape_controls("\u{1b}[31mred\u{7}\ta\nb\r\u{7f}\u{9b}\u{202e}"),
             "\\x1b[31mred\\x07\\ta\\nb\\r\\x7f\\x9b\\u{202e}"
         );
-        assert_eq!(count(0u32, "file"), "0 files");
-        assert_eq!(count(12u64, "version"), "12 versions");
+        assert_eq!(count(0, "file"), "0 files");
+        assert_eq!(count(12, "version"), "12 versions");
     }
 }

@@ -65,8 +65,14 @@ pub enum Event<'a> {
         url: &'a str,
         elapsed: Duration,
     },
-    /// A failed idempotent request will be sent again after `wait`.
-    Retrying { wait: Duration, error: &'a ApiError },
+    /// A failed idempotent request will be sent again after `wait`, as attempt `attempt` of
+    /// `attempts`.
+    Retrying {
+        wait: Duration,
+        attempt: u32,
+        attempts: u32,
+        error: &'a ApiError,
+    },
 }
 
 /// A watcher of the client's [`Event`]s.
@@ -114,20 +120,37 @@ pub struct Client {
     observer: Option<Observer>,
 }
 
+/// Why a [`Client`] could not be built from its configuration (nothing was sent).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The token (or the auth scheme) cannot be sent in a header. The token is not shown.
+    #[error(
+        "the token contains characters not allowed in an HTTP header (a control character or a line break)"
+    )]
+    Token,
+    /// The service header's name or value cannot be sent.
+    #[error("the service header `{0}` is not a valid HTTP header")]
+    ServiceHeader(String),
+    #[error("cannot read the CA certificate {path}: {detail}")]
+    CaCertUnreadable { path: String, detail: String },
+    #[error("{path} holds no valid PEM certificate: {detail}")]
+    CaCertInvalid { path: String, detail: String },
+    #[error("cannot set up the HTTP client: {0}")]
+    Build(String),
+}
+
 impl Client {
-    pub fn new(config: ClientConfig) -> anyhow::Result<Self> {
+    pub fn new(config: ClientConfig) -> Result<Self, SetupError> {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-        let name = HeaderName::from_bytes(config.service_header.0.as_bytes())?;
-        headers.insert(name, HeaderValue::from_str(&config.service_header.1)?);
+        let (name, value) = &config.service_header;
+        let service = || SetupError::ServiceHeader(name.clone());
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| service())?;
+        headers.insert(name, HeaderValue::from_str(value).map_err(|_| service())?);
         if let Some(token) = &config.token {
             let mut value =
                 HeaderValue::from_str(&format!("{} {}", config.auth_type, token.expose()))
-                    .map_err(|_| {
-                        anyhow::anyhow!(
-                            "the token contains characters not allowed in an HTTP header"
-                        )
-                    })?;
+                    .map_err(|_| SetupError::Token)?;
             value.set_sensitive(true);
             headers.insert(header::AUTHORIZATION, value);
         }
@@ -146,18 +169,25 @@ impl Client {
                 .tls_built_in_webpki_certs(false);
         }
         if let Some(path) = &config.ca_cert {
-            let pem = std::fs::read(path).map_err(|e| {
-                anyhow::anyhow!("cannot read the CA certificate {}: {e}", path.display())
+            let shown = path.display().to_string();
+            let pem = std::fs::read(path).map_err(|e| SetupError::CaCertUnreadable {
+                path: shown.clone(),
+                detail: e.to_string(),
             })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                anyhow::anyhow!("{} holds no valid PEM certificate: {e}", path.display())
+                SetupError::CaCertInvalid {
+                    path: shown,
+                    detail: e.to_string(),
+                }
             })?;
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
             }
         }
         Ok(Self {
-            http: builder.build()?,
+            http: builder
+                .build()
+                .map_err(|e| SetupError::Build(e.to_string()))?,
             config,
             observer: None,
         })
@@ -232,6 +262,8 @@ impl Client {
             .run(once, |r| {
                 self.observe(&Event::Retrying {
                     wait: r.wait,
+                    attempt: r.attempt,
+                    attempts: policy.attempts(),
                     error: r.error,
                 })
             })

@@ -14,6 +14,8 @@ use crate::exit::Code;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportKind {
     Connect,
+    /// `https://` to a port that answers plain HTTP (the TLS handshake read an HTTP answer).
+    NotTls,
     Timeout,
     Body,
     Other,
@@ -140,7 +142,9 @@ impl ApiError {
                 _ => Code::Failure,
             },
             Self::Transport { kind, .. } => match kind {
-                TransportKind::Connect | TransportKind::Timeout => Code::Unreachable,
+                TransportKind::Connect | TransportKind::NotTls | TransportKind::Timeout => {
+                    Code::Unreachable
+                }
                 TransportKind::Body | TransportKind::Other => Code::Failure,
             },
             Self::Decode { .. } => Code::Failure,
@@ -153,7 +157,9 @@ impl Transient for ApiError {
     fn is_transient(&self) -> bool {
         match self {
             Self::Http { status, .. } => matches!(*status, 429 | 500 | 502 | 503 | 504),
-            Self::Transport { kind, .. } => *kind != TransportKind::Other,
+            Self::Transport { kind, .. } => {
+                !matches!(kind, TransportKind::Other | TransportKind::NotTls)
+            }
             Self::Decode { .. } => false,
         }
     }

@@ -11,7 +11,7 @@ mod transport;
 pub mod tree;
 pub mod versions;
 
-pub use client::{ApiRequest, Client, ClientConfig, Secret};
+pub use client::{ApiRequest, Client, ClientConfig, Secret, SetupError};
 pub use error::ApiError;
 pub use models::{Kind, ProjectVersion, Resource, Stage, Stages};
 pub use streams::StreamBase;

@@ -58,14 +58,22 @@ impl Context {
         if let Some(c) = self.client.get() {
             return Ok(c);
         }
-        let mut client = Client::new(self.settings.client_config())
-            .map_err(|e| CliError::usage(format!("{e:#}")).with_hint(hints::client_setup()))?;
-        if self.settings.verbose {
-            let printer = self.printer().clone();
-            client = client.with_observer(Arc::new(move |event: &Event<'_>| {
-                printer.debug(format_args!("{}", verbose_line(event)));
-            }));
-        }
+        let client = Client::new(self.settings.client_config())
+            .map_err(|e| CliError::usage(e.to_string()).with_hint(hints::client_setup(&e)))?;
+        // A retry is said on stderr (a slow failure is not silent); requests under -v.
+        let (printer, verbose) = (self.printer().clone(), self.settings.verbose);
+        let client = client.with_observer(Arc::new(move |event: &Event<'_>| match event {
+            Event::Retrying {
+                attempt,
+                attempts,
+                error,
+                ..
+            } => printer.warn(&format!(
+                "{error}; trying again (attempt {attempt} of {attempts})"
+            )),
+            _ if verbose => printer.debug(format_args!("{}", verbose_line(event))),
+            _ => {}
+        }));
         Ok(self.client.get_or_init(|| client))
     }
 
@@ -136,7 +144,7 @@ fn verbose_line(event: &Event<'_>) -> String {
             url,
             elapsed,
         } => format!("< {status} {url} ({} ms)", elapsed.as_millis()),
-        Event::Retrying { wait, error } => {
+        Event::Retrying { wait, error, .. } => {
             format!("retrying in {} ms after: {error}", wait.as_millis())
         }
     }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::Printer;
 use crate::progress::{Finished, Item, Planned, Reporter, Retry};
-use crate::text::escape_controls;
+use crate::text::{count, escape_controls};
 
 /// `--progress`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,14 +102,15 @@ impl Progress {
         } else {
             String::new()
         };
-        let plural = if versions_ok == 1 { "" } else { "s" };
+        let versions = count(versions_ok as u64, "version");
         match self.mode {
             Mode::Json => self.event(json!({"event": "summary", "versions": versions_ok,
                 "failed": versions_failed, "files": files, "bytes_received": bytes,
                 "seconds": (secs * 1000.0).round() / 1000.0, "bytes_per_second": rate as u64})),
             Mode::None | Mode::Auto => {}
             Mode::Bars | Mode::Plain => self.printer.line(&format!(
-                "pulled {versions_ok} version{plural}{failed}: {files} files, {} received in {secs:.1} s ({}/s)",
+                "pulled {versions}{failed}: {}, {} received in {secs:.1} s ({}/s)",
+                count(files, "file"),
                 HumanBytes(bytes),
                 HumanBytes(rate as u64)
             )),

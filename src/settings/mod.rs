@@ -373,6 +373,12 @@ pub fn parse_host(text: &str, source: &Source) -> Result<Url, CliError> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid(&"it must not have a query or fragment"));
     }
+    if let Some(base) = trimmed.strip_suffix("/api/v1") {
+        return Err(CliError::usage(format!(
+            "invalid host `{trimmed}` (from {source}): it ends with /api/v1, which pxa adds itself"
+        ))
+        .with_hint(format!("give the host without /api/v1: --host {base}")));
+    }
     Ok(url)
 }
 

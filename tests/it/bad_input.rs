@@ -87,6 +87,10 @@ bad_input! {
     jq_with_output_table: ["ls", "-p", "demo", "-o", "table", "--jq", ".[]"] => "--jq cannot be used with -o table";
     unknown_command: ["lss"] => "unrecognized subcommand";
     unknown_flag: ["get", "demo:v1", "--versio", "x"] => "unexpected argument";
+    unknown_flag_without_a_similar_one: ["ls", "-p", "demo", "--nope"] => "--help lists";
+    group_word_in_the_singular: ["model", "ls", "-p", "demo"] => "pxa models";
+    token_with_a_control_character: ["get", "demo:v1", "--token", "ab\u{1}c"] => "check --token";
+    host_with_the_api_path: ["get", "demo:v1", "--host", "http://127.0.0.1:9/api/v1"] => "without /api/v1";
     config_set_bad_host: ["config", "set", "host", "not a url"] => "invalid host";
     config_set_unknown_key: ["config", "set", "colour", "red"] => "invalid value 'colour'";
     completions_unknown_shell: ["completions", "tcsh"] => "invalid value 'tcsh'";

@@ -17,6 +17,7 @@ mod fake_server;
 mod fake_write;
 mod faults;
 mod help;
+mod hints;
 mod interrupt;
 mod net;
 mod paging;
