@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-use super::error::ApiError;
+use super::error::{ApiError, SetupError};
 use super::retry::{RetryPolicy, retry_after};
 use super::transport::{read_answer, read_error_body, redact, transport_error};
 
@@ -118,25 +118,6 @@ pub struct Client {
     http: reqwest::Client,
     config: ClientConfig,
     observer: Option<Observer>,
-}
-
-/// Why a [`Client`] could not be built from its configuration (nothing was sent).
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    /// The token (or the auth scheme) cannot be sent in a header. The token is not shown.
-    #[error(
-        "the token contains characters not allowed in an HTTP header (a control character or a line break)"
-    )]
-    Token,
-    /// The service header's name or value cannot be sent.
-    #[error("the service header `{0}` is not a valid HTTP header")]
-    ServiceHeader(String),
-    #[error("cannot read the CA certificate {path}: {detail}")]
-    CaCertUnreadable { path: String, detail: String },
-    #[error("{path} holds no valid PEM certificate: {detail}")]
-    CaCertInvalid { path: String, detail: String },
-    #[error("cannot set up the HTTP client: {0}")]
-    Build(String),
 }
 
 impl Client {

@@ -54,6 +54,25 @@ pub enum ApiError {
     },
 }
 
+/// Why a [`Client`](super::Client) could not be built from its configuration (nothing was sent).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The token (or the auth scheme) cannot be sent in a header. The token is not shown.
+    #[error(
+        "the token contains characters not allowed in an HTTP header (a control character or a line break)"
+    )]
+    Token,
+    /// The service header's name or value cannot be sent.
+    #[error("the service header `{0}` is not a valid HTTP header")]
+    ServiceHeader(String),
+    #[error("cannot read the CA certificate {path}: {detail}")]
+    CaCertUnreadable { path: String, detail: String },
+    #[error("{path} holds no valid PEM certificate: {detail}")]
+    CaCertInvalid { path: String, detail: String },
+    #[error("cannot set up the HTTP client: {0}")]
+    Build(String),
+}
+
 fn message_suffix(message: &Option<String>) -> String {
     match message {
         Some(m) => format!(": {m}"),
