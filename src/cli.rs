@@ -50,7 +50,8 @@ pub struct GlobalArgs {
     /// Output format: table on a terminal, tab-separated when piped
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Auto)]
     pub output: Format,
-    /// Filter the JSON output with a jq expression (strings print raw), e.g. '.[].name'
+    /// Filter the JSON output with a jq expression (strings print raw), e.g. '.[].name'; prints
+    /// JSON, so it is refused with another -o than json
     #[arg(long, global = true, value_name = "EXPR")]
     pub jq: Option<String>,
     #[arg(
@@ -60,7 +61,9 @@ pub struct GlobalArgs {
         value_parser = values::parse_seconds,
         help = format!(
             "Seconds (or 30s, 10m, 1h) to wait for the server before giving up; for `wait`, how \
-             long to wait for the stage [env: {}] [default: {}; wait: 10m]",
+             long to wait for the stage (its requests keep {} or the default) [env: {}] \
+             [default: {}; wait: 10m]",
+            TIMEOUT.name,
             TIMEOUT.name,
             TIMEOUT.default_value()
         )
@@ -144,7 +147,7 @@ pub enum Command {
     Pull(PullArgs),
     /// Re-check a pulled version folder against its .pxa-manifest.json (size and BLAKE3 hash)
     #[command(
-        after_help = "Examples:\n  $ pxa verify /tmp/plx/offline/artifacts/v1\n  $ pxa verify ./offline/models/m1 -o json\n  $ pxa verify ./offline\n\nExit code 9 when a file is missing, has another size or another BLAKE3 hash."
+        after_help = "Examples:\n  $ pxa verify /tmp/plx/offline/artifacts/v1\n  $ pxa verify ./offline/models/m1 -o json\n  $ pxa verify ./offline\n\nEach folder is OK, FAILED, UNVERIFIED (no manifest) or MISSING. Exit 9 when a file is missing,\nhas another size or another BLAKE3 hash; else 3 when a folder is unverified or a path missing."
     )]
     Verify(VerifyArgs),
     /// Check the server answers: its version, and whether the token is accepted

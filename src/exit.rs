@@ -103,9 +103,7 @@ pub fn classify(err: &anyhow::Error) -> Report {
                 hint: crate::commands::hints::api(e),
             };
         }
-        if let Some(e) = cause.downcast_ref::<std::io::Error>()
-            && e.kind() == std::io::ErrorKind::BrokenPipe
-        {
+        if is_broken_pipe(cause) {
             return Report {
                 code: Code::Ok,
                 message,
@@ -118,6 +116,19 @@ pub fn classify(err: &anyhow::Error) -> Report {
         message,
         hint: None,
     }
+}
+
+/// The reader of stdout went away (`pxa ls | head -1`): success, whatever the error that
+/// carries it. serde_json keeps an I/O error inside its own and does not give it as a source.
+fn is_broken_pipe(cause: &(dyn std::error::Error + 'static)) -> bool {
+    let kind = if let Some(e) = cause.downcast_ref::<std::io::Error>() {
+        Some(e.kind())
+    } else {
+        cause
+            .downcast_ref::<serde_json::Error>()
+            .and_then(serde_json::Error::io_error_kind)
+    };
+    kind == Some(std::io::ErrorKind::BrokenPipe)
 }
 
 #[cfg(test)]
@@ -164,7 +175,11 @@ mod tests {
 
     #[test]
     fn broken_pipe_is_success() {
-        let io = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
-        assert_eq!(classify(&anyhow::Error::new(io)).code, Code::Ok);
+        let io = || std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+        assert_eq!(classify(&anyhow::Error::new(io())).code, Code::Ok);
+        let json = serde_json::Error::io(io());
+        assert_eq!(classify(&anyhow::Error::new(json)).code, Code::Ok);
+        let other = serde_json::Error::io(std::io::Error::other("disk"));
+        assert_eq!(classify(&anyhow::Error::new(other)).code, Code::Failure);
     }
 }

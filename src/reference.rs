@@ -73,9 +73,21 @@ fn is_slug(value: &str) -> bool {
             .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
 }
 
-/// Checks a version name against the server's rule: 1–128 letters, digits, `_`, `-` or `.`.
+/// The name the server's routes give to the list of names (`GET …/versions/{kind}/names`): a
+/// version of that name can be created but never read, changed or deleted.
+const NAMES_ROUTE: &str = "names";
+
+/// Checks a version name against the server's rule (1-128 ASCII letters, digits, `_`, `-` or
+/// `.`) and refuses the names it accepts but cannot serve back (measured on the CE sandbox,
+/// `tests/it/e2e/names.rs`): `.` followed only by lowercase letters and digits (`.hid`: GET,
+/// PATCH and DELETE answer 404, while `.A`, `..a` or `...` work), `.` and `..` (dot segments
+/// of the URL) and `names` (the route that lists the names).
 pub fn validate_version(name: &str) -> Result<(), CliError> {
-    let hint = "version names are 1-128 letters, digits, `_`, `-` or `.`";
+    let hint = "version names are 1-128 ASCII letters, digits, `_`, `-` or `.`; the server cannot \
+                serve back `names`, `.`, `..`, or `.` followed by lowercase letters and digits only";
+    let invalid = |why: &str| {
+        CliError::usage(format!("invalid version name `{name}`: {why}")).with_hint(hint)
+    };
     if name.is_empty() {
         return Err(CliError::usage("the version name is empty").with_hint(hint));
     }
@@ -88,15 +100,28 @@ pub fn validate_version(name: &str) -> Result<(), CliError> {
     }
     if let Some(c) = name
         .chars()
-        .find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
     {
-        return Err(CliError::usage(format!(
-            "invalid version name `{name}`: the character {c:?} is not allowed"
-        ))
-        .with_hint(hint));
+        return Err(invalid(&format!("the character {c:?} is not allowed")));
+    }
+    let suffix_like = name.strip_prefix('.').is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    });
+    if suffix_like {
+        return Err(invalid(
+            "the server answers 404 for `.` followed by lowercase letters and digits only",
+        ));
     }
     if name == "." || name == ".." {
-        return Err(CliError::usage(format!("invalid version name `{name}`")).with_hint(hint));
+        return Err(invalid("`.` and `..` are not names in a URL"));
+    }
+    if name == NAMES_ROUTE {
+        return Err(invalid(
+            "the server lists the names at that address, so such a version cannot be read back",
+        ));
     }
     Ok(())
 }
@@ -166,11 +191,33 @@ mod tests {
 
     #[test]
     fn version_names() {
-        for ok in ["v1", "1.0.0", "my_model-2", "été"] {
+        for ok in [
+            "v1",
+            "1.0.0",
+            "my_model-2",
+            "v1.",
+            "a..b",
+            "-x",
+            "NAMES",
+            "names.",
+        ] {
             validate_version(ok).unwrap();
         }
         let long = "a".repeat(129);
-        for bad in ["", "a b", "a/b", "..", "v1?", long.as_str(), "x\ty"] {
+        for bad in [
+            "",
+            "a b",
+            "a/b",
+            "..",
+            ".",
+            ".hid",
+            ".9z",
+            "names",
+            "été",
+            "v1?",
+            long.as_str(),
+            "x\ty",
+        ] {
             assert!(validate_version(bad).is_err(), "{bad:?}");
         }
         validate_version(&"a".repeat(128)).unwrap();

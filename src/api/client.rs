@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-use super::error::ApiError;
+use super::error::{ApiError, SetupError};
 use super::retry::{RetryPolicy, retry_after};
 use super::transport::{read_answer, read_error_body, redact, transport_error};
 
@@ -65,8 +65,14 @@ pub enum Event<'a> {
         url: &'a str,
         elapsed: Duration,
     },
-    /// A failed idempotent request will be sent again after `wait`.
-    Retrying { wait: Duration, error: &'a ApiError },
+    /// A failed idempotent request will be sent again after `wait`, as attempt `attempt` of
+    /// `attempts`.
+    Retrying {
+        wait: Duration,
+        attempt: u32,
+        attempts: u32,
+        error: &'a ApiError,
+    },
 }
 
 /// A watcher of the client's [`Event`]s.
@@ -115,19 +121,17 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(config: ClientConfig) -> anyhow::Result<Self> {
+    pub fn new(config: ClientConfig) -> Result<Self, SetupError> {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-        let name = HeaderName::from_bytes(config.service_header.0.as_bytes())?;
-        headers.insert(name, HeaderValue::from_str(&config.service_header.1)?);
+        let (name, value) = &config.service_header;
+        let service = || SetupError::ServiceHeader(name.clone());
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| service())?;
+        headers.insert(name, HeaderValue::from_str(value).map_err(|_| service())?);
         if let Some(token) = &config.token {
             let mut value =
                 HeaderValue::from_str(&format!("{} {}", config.auth_type, token.expose()))
-                    .map_err(|_| {
-                        anyhow::anyhow!(
-                            "the token contains characters not allowed in an HTTP header"
-                        )
-                    })?;
+                    .map_err(|_| SetupError::Token)?;
             value.set_sensitive(true);
             headers.insert(header::AUTHORIZATION, value);
         }
@@ -146,18 +150,25 @@ impl Client {
                 .tls_built_in_webpki_certs(false);
         }
         if let Some(path) = &config.ca_cert {
-            let pem = std::fs::read(path).map_err(|e| {
-                anyhow::anyhow!("cannot read the CA certificate {}: {e}", path.display())
+            let shown = path.display().to_string();
+            let pem = std::fs::read(path).map_err(|e| SetupError::CaCertUnreadable {
+                path: shown.clone(),
+                detail: e.to_string(),
             })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                anyhow::anyhow!("{} holds no valid PEM certificate: {e}", path.display())
+                SetupError::CaCertInvalid {
+                    path: shown,
+                    detail: e.to_string(),
+                }
             })?;
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
             }
         }
         Ok(Self {
-            http: builder.build()?,
+            http: builder
+                .build()
+                .map_err(|e| SetupError::Build(e.to_string()))?,
             config,
             observer: None,
         })
@@ -166,6 +177,13 @@ impl Client {
     /// The same client, reporting what it does to `observer`.
     pub fn with_observer(mut self, observer: Observer) -> Self {
         self.observer = Some(observer);
+        self
+    }
+
+    /// The same client with another retry policy for idempotent requests (`wait` polls once
+    /// per request and retries the poll itself, each failure shown).
+    pub fn with_reads(mut self, reads: RetryPolicy) -> Self {
+        self.config.reads = reads;
         self
     }
 
@@ -225,6 +243,8 @@ impl Client {
             .run(once, |r| {
                 self.observe(&Event::Retrying {
                     wait: r.wait,
+                    attempt: r.attempt,
+                    attempts: policy.attempts(),
                     error: r.error,
                 })
             })

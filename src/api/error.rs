@@ -14,6 +14,8 @@ use crate::exit::Code;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportKind {
     Connect,
+    /// `https://` to a port that answers plain HTTP (the TLS handshake read an HTTP answer).
+    NotTls,
     Timeout,
     Body,
     Other,
@@ -50,6 +52,25 @@ pub enum ApiError {
         url: String,
         detail: String,
     },
+}
+
+/// Why a [`Client`](super::Client) could not be built from its configuration (nothing was sent).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The token (or the auth scheme) cannot be sent in a header. The token is not shown.
+    #[error(
+        "the token contains characters not allowed in an HTTP header (a control character or a line break)"
+    )]
+    Token,
+    /// The service header's name or value cannot be sent.
+    #[error("the service header `{0}` is not a valid HTTP header")]
+    ServiceHeader(String),
+    #[error("cannot read the CA certificate {path}: {detail}")]
+    CaCertUnreadable { path: String, detail: String },
+    #[error("{path} holds no valid PEM certificate: {detail}")]
+    CaCertInvalid { path: String, detail: String },
+    #[error("cannot set up the HTTP client: {0}")]
+    Build(String),
 }
 
 fn message_suffix(message: &Option<String>) -> String {
@@ -140,7 +161,9 @@ impl ApiError {
                 _ => Code::Failure,
             },
             Self::Transport { kind, .. } => match kind {
-                TransportKind::Connect | TransportKind::Timeout => Code::Unreachable,
+                TransportKind::Connect | TransportKind::NotTls | TransportKind::Timeout => {
+                    Code::Unreachable
+                }
                 TransportKind::Body | TransportKind::Other => Code::Failure,
             },
             Self::Decode { .. } => Code::Failure,
@@ -153,7 +176,9 @@ impl Transient for ApiError {
     fn is_transient(&self) -> bool {
         match self {
             Self::Http { status, .. } => matches!(*status, 429 | 500 | 502 | 503 | 504),
-            Self::Transport { kind, .. } => *kind != TransportKind::Other,
+            Self::Transport { kind, .. } => {
+                !matches!(kind, TransportKind::Other | TransportKind::NotTls)
+            }
             Self::Decode { .. } => false,
         }
     }

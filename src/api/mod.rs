@@ -12,7 +12,7 @@ pub mod tree;
 pub mod versions;
 
 pub use client::{ApiRequest, Client, ClientConfig, Secret};
-pub use error::ApiError;
+pub use error::{ApiError, SetupError};
 pub use models::{Kind, ProjectVersion, Resource, Stage, Stages};
 pub use streams::StreamBase;
 pub use versions::{ListParams, Registry};

@@ -32,7 +32,14 @@ pub(super) fn transport_error(method: &Method, url: &str, err: &reqwest::Error) 
         source = cause.source();
     }
     // reqwest repeats the URL in its message; the error already names it.
-    let detail = detail.replace(&format!(" for url ({url})"), "");
+    let mut detail = detail.replace(&format!(" for url ({url})"), "");
+    // rustls read an HTTP answer where the TLS handshake should be.
+    let kind = if kind == TransportKind::Connect && detail.contains("InvalidContentType") {
+        detail = "the TLS handshake got a plain HTTP answer: this port does not speak TLS".into();
+        TransportKind::NotTls
+    } else {
+        kind
+    };
     ApiError::Transport {
         method: method.to_string(),
         url: url.to_string(),

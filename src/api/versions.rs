@@ -10,6 +10,10 @@ use super::error::ApiError;
 use super::models::{Kind, Page, ProjectVersion, Resource, Run, Stages};
 use crate::reference::ProjectRef;
 
+mod paging;
+
+pub use paging::STABLE_SORT;
+
 /// The server never returns more than this many items per page of the versions list.
 pub const SERVER_PAGE_MAX: u64 = 100;
 
@@ -119,34 +123,6 @@ impl Client {
         p: &ListParams,
     ) -> Result<Page<Resource<ProjectVersion>>, ApiError> {
         self.fetch(&requests::list(self, r, p)).await
-    }
-
-    /// Versions from `p.offset`, following pages until `want` items (or all when `None`).
-    pub async fn list_versions_all(
-        &self,
-        r: &Registry,
-        p: &ListParams,
-        want: Option<u64>,
-    ) -> Result<(Vec<Resource<ProjectVersion>>, Option<u64>), ApiError> {
-        let mut out = Vec::new();
-        let mut params = p.clone();
-        let mut count = None;
-        loop {
-            let remaining = want.map(|w| w.saturating_sub(out.len() as u64));
-            if remaining == Some(0) {
-                break;
-            }
-            params.limit = Some(remaining.unwrap_or(SERVER_PAGE_MAX).min(SERVER_PAGE_MAX));
-            let page = self.list_versions(r, &params).await?;
-            count = count.or(page.count);
-            let got = page.results.len() as u64;
-            out.extend(page.results);
-            if got == 0 || page.next.is_none() {
-                break;
-            }
-            params.offset += got;
-        }
-        Ok((out, count))
     }
 
     pub async fn get_version(

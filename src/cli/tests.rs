@@ -118,3 +118,12 @@ fn shell_words() {
         ["pxa", "a", "b c", r#"--x={"k": 1}"#, "d'e"]
     );
 }
+
+#[test]
+fn format_names_are_the_flag_values() {
+    use clap::ValueEnum;
+    for format in crate::output::Format::value_variants() {
+        let value = format.to_possible_value().unwrap();
+        assert_eq!(format.as_str(), value.get_name());
+    }
+}

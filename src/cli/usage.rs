@@ -10,6 +10,9 @@ pub fn describe(err: &clap::Error) -> (String, Option<String>) {
         Some(described) => described,
         None => (fallback(err), Vec::new()),
     };
+    if let Some(better) = better_hint(err) {
+        return (message, Some(better));
+    }
     hint.extend(suggestions(err));
     if hint.is_empty() {
         hint.push("For more information, try '--help'.".to_string());
@@ -139,6 +142,27 @@ fn fallback(err: &clap::Error) -> String {
     }
 }
 
+/// Where clap's own suggestion would mislead: a registry named in the singular (`pxa model
+/// ls`, for which clap offers `delete`), and an unknown flag without a similar one (clap
+/// offers `-- --flag`, which passes it as a value).
+fn better_hint(err: &clap::Error) -> Option<String> {
+    match err.kind() {
+        ErrorKind::InvalidSubcommand => {
+            let word = text(err, ContextKind::InvalidSubcommand)?;
+            let group = crate::compat::group_word(&word)?;
+            Some(format!(
+                "the registry's word is plural, as in the official CLI: `pxa {group} ...` (or \
+                 --kind {word})"
+            ))
+        }
+        ErrorKind::UnknownArgument if err.get(ContextKind::SuggestedArg).is_none() => Some(
+            "--help lists the flags; a value that starts with `-` is given as --flag=VALUE"
+                .to_string(),
+        ),
+        _ => None,
+    }
+}
+
 /// "a similar value exists: 'x'", and clap's other tips.
 fn suggestions(err: &clap::Error) -> Vec<String> {
     let mut out = Vec::new();
@@ -257,7 +281,10 @@ mod tests {
         assert_eq!(hint.as_deref(), Some("a similar argument exists: '--host'"));
         let (message, hint) = error(&["pxa", "ls", "--nope"]);
         assert_eq!(message, "unexpected argument '--nope' found");
-        assert!(hint.unwrap().starts_with("to pass '--nope' as a value"));
+        assert!(hint.unwrap().starts_with("--help lists the flags"));
+        let (message, hint) = error(&["pxa", "model", "ls"]);
+        assert_eq!(message, "unrecognized subcommand 'model'");
+        assert!(hint.unwrap().contains("`pxa models ...`"));
         let (message, hint) = error(&["pxa", "verify"]);
         assert_eq!(
             message,

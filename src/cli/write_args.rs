@@ -38,9 +38,10 @@ Examples:
 
 pub const STAGE_HELP: &str = "\
 Adds a stage condition (type, status true, reason, message, now) and prints the version read
-back. --if-stage S changes nothing and exits 6 unless the version is in stage S now. The check
-and the change are two requests: a change by someone else in between is not detected (the
-server has no conditional write).
+back. A version already in the stage is left as it is (exit 0, nothing sent) unless --force.
+--if-stage S changes nothing and exits 6 unless the version is in stage S now. The check and
+the change are two requests: a change by someone else in between is not detected (the server
+has no conditional write).
 
 Examples:
   $ pxa stage demo:v1 --to staging --message 'passed eval'
@@ -49,8 +50,10 @@ Examples:
 
 pub const WAIT_HELP: &str = "\
 Polls the version's stage (backing off from --interval up to 30 s), prints each change seen on
-stderr, and prints the version on stdout when it reaches the stage (exit 0). Exit 7 when
---timeout (default 10m) passes first, 3 if the version does not exist.
+stderr, and prints the version on stdout when it reaches the stage (exit 0). A failed poll is a
+line on stderr and is tried again until --timeout (default 10m); each request keeps the normal
+request timeout. Exit 7 when --timeout passes first, 8 if the server never answered, 3 if the
+version does not exist.
 
 Examples:
   $ pxa wait demo:v1 --for production --timeout 30m
@@ -191,6 +194,10 @@ pub struct StageArgs {
     /// Only change the stage if the version is in this stage now (else exit 6)
     #[arg(long, value_enum, value_name = "STAGE")]
     pub if_stage: Option<Stage>,
+    /// Write the condition even if the version is already in that stage (a new reason,
+    /// message and time); without it, that is a no-op that sends nothing
+    #[arg(long)]
+    pub force: bool,
     /// Print the write (method, URL, body) instead of sending it
     #[arg(long)]
     pub dry_run: bool,

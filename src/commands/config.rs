@@ -27,15 +27,20 @@ fn show(ctx: &Context) -> Result<()> {
     match out.format {
         Format::Json | Format::Yaml => {
             let map: serde_json::Map<String, Value> = rows
-                .iter()
-                .map(|(k, v, src)| (k.to_string(), json!({"value": v, "source": src})))
+                .into_iter()
+                .map(|r| {
+                    (
+                        r.name.to_string(),
+                        json!({"value": r.value, "source": r.source}),
+                    )
+                })
                 .collect();
             out.structured(&Value::Object(map))?;
         }
         _ => {
             let rows: Vec<Vec<String>> = rows
                 .into_iter()
-                .map(|(k, v, src)| vec![k.into(), v, src])
+                .map(|r| vec![r.name.into(), r.shown, r.source.unwrap_or_default()])
                 .collect();
             out.rows(&["SETTING", "VALUE", "SOURCE"], &rows)?;
         }
@@ -43,47 +48,83 @@ fn show(ctx: &Context) -> Result<()> {
     Ok(())
 }
 
-/// `(setting, value, source)` for each row of `config show`; the token's value is never shown.
-fn setting_rows(s: &Settings) -> Vec<(&'static str, String, String)> {
-    let source = |name: &str| s.sources.get(name).cloned().unwrap_or(Source::Default);
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let project = s.cached_project(&cwd);
-    let (token, token_source) = match &s.token {
-        Some(_) => ("set (hidden)".into(), source("token").to_string()),
-        None => ("not set".into(), String::new()),
+/// One row of `config show`: the value as JSON (`null` when not set) and as a table shows it.
+struct Row {
+    name: &'static str,
+    value: Value,
+    shown: String,
+    source: Option<String>,
+}
+
+impl Row {
+    fn new(
+        name: &'static str,
+        value: Value,
+        shown: impl Into<String>,
+        source: Option<String>,
+    ) -> Self {
+        Self {
+            name,
+            value,
+            shown: shown.into(),
+            source,
+        }
+    }
+
+    /// A text value; `None` is not set (null, no source).
+    fn text(name: &'static str, value: Option<String>, source: impl FnOnce() -> String) -> Self {
+        match value {
+            Some(v) => Self::new(name, Value::from(v.clone()), v, Some(source())),
+            None => Self::new(name, Value::Null, "not set", None),
+        }
+    }
+}
+
+/// The rows of `config show`; the token's value is never shown.
+fn setting_rows(s: &Settings) -> Vec<Row> {
+    let source = |name: &str| {
+        s.sources
+            .get(name)
+            .cloned()
+            .unwrap_or(Source::Default)
+            .to_string()
     };
-    let (project, project_source) = match project {
-        Some(p) => (p.to_string(), "project cache".into()),
-        None => ("not set".into(), String::new()),
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let token = s.token.as_ref().map(|_| "set (hidden)".to_string());
+    let project = s.cached_project(&cwd).map(|p| p.to_string());
+    let timeout = s.timeout.as_secs_f64();
+    let config_dir = match &s.config_dir {
+        Some(dir) => Row::text("config_dir", Some(dir.display().to_string()), String::new),
+        None => Row::new(
+            "config_dir",
+            Value::Null,
+            format!("none ({})", NO_CONFIG.name),
+            None,
+        ),
     };
     let mut rows = vec![
-        ("host", s.host.to_string(), source("host").to_string()),
-        ("token", token, token_source),
-        (
+        Row::text("host", Some(s.host.to_string()), || source("host")),
+        Row::text("token", token, || source("token")),
+        Row::new(
             "verify_ssl",
+            Value::from(s.verify_tls),
             s.verify_tls.to_string(),
-            source("verify_ssl").to_string(),
+            Some(source("verify_ssl")),
         ),
-        (
+        Row::new(
             "timeout",
-            format!("{}s", s.timeout.as_secs_f64()),
-            source("timeout").to_string(),
+            json!(timeout),
+            format!("{timeout}s"),
+            Some(source("timeout")),
         ),
-        ("project", project, project_source),
+        Row::text("project", project, || "project cache".into()),
     ];
     if let Some(ca) = &s.ca_cert {
-        rows.push((
-            "ca_cert",
-            ca.display().to_string(),
-            source("ca_cert").to_string(),
-        ));
+        rows.push(Row::text("ca_cert", Some(ca.display().to_string()), || {
+            source("ca_cert")
+        }));
     }
-    let config_dir = s
-        .config_dir
-        .as_ref()
-        .map(|d| d.display().to_string())
-        .unwrap_or_else(|| format!("none ({})", NO_CONFIG.name));
-    rows.push(("config_dir", config_dir, String::new()));
+    rows.push(config_dir);
     rows
 }
 
@@ -118,12 +159,24 @@ fn set(ctx: &Context, key: ConfigKey, value: Option<String>) -> Result<()> {
     let (file, field) = var.file.expect("host and token are saved in a file");
     let path = dir.join(file);
     let removing = stored.is_none();
-    write_json_key(&path, var.name, stored, &[field])
+    let kept = write_json_key(&path, var.name, stored, &[field])
         .with_context(|| format!("cannot write {}", path.display()))?;
+    note_kept(ctx, &path, kept);
     let verb = if removing { "removed" } else { "saved" };
     ctx.printer()
         .note(&format!("{verb} {} in {}", var.name, path.display()));
     Ok(())
+}
+
+/// Says where the text of a file that was not JSON went, when `config set` replaced it.
+fn note_kept(ctx: &Context, path: &std::path::Path, kept: Option<std::path::PathBuf>) {
+    if let Some(copy) = kept {
+        ctx.printer().warn(&format!(
+            "{} was not a JSON object: its old text is kept in {}",
+            path.display(),
+            copy.display()
+        ));
+    }
 }
 
 /// The token from the argument, or from stdin when it is `-` (keeps it out of shell history).
@@ -158,7 +211,8 @@ fn set_project(ctx: &Context, value: Option<String>) -> Result<()> {
     match value {
         Some(v) => {
             let p = ProjectRef::parse(&v)?;
-            write_json_key(&path, "owner", Some(Value::from(p.owner.clone())), &[])?;
+            let kept = write_json_key(&path, "owner", Some(Value::from(p.owner.clone())), &[])?;
+            note_kept(ctx, &path, kept);
             write_json_key(&path, "name", Some(Value::from(p.name.clone())), &["uuid"])?;
             ctx.printer()
                 .note(&format!("saved project {p} in {}", path.display()));

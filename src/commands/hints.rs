@@ -1,10 +1,10 @@
 //! The `hint:` lines that name flags, variables and files: chosen here, where the command line
 //! is known, rather than in the layers that raise the errors (`api` knows no flags).
 
-use crate::api::ApiError;
 use crate::api::error::TransportKind;
+use crate::api::{ApiError, Kind, SetupError};
 use crate::exit::Code;
-use crate::settings::env::{AUTH_TOKEN, HOST, SSL_CA_CERT};
+use crate::settings::env::{self, AUTH_TOKEN, HOST, SSL_CA_CERT};
 use crate::settings::{AUTH_FILE, CONFIG_DIR};
 
 const SERVER_FAILED: &str =
@@ -38,6 +38,13 @@ pub fn api(err: &ApiError) -> Option<String> {
             kind: TransportKind::Timeout,
             ..
         } => TIMED_OUT.to_string(),
+        ApiError::Transport {
+            kind: TransportKind::NotTls,
+            ..
+        } => format!(
+            "this address serves plain HTTP: use http:// in --host or {}",
+            HOST.name
+        ),
         _ => return None,
     };
     Some(text)
@@ -65,12 +72,24 @@ pub fn credentials_refused(token_given: bool) -> String {
     }
 }
 
-/// The client could not be set up from the settings.
-pub fn client_setup() -> String {
-    format!(
-        "--ca-cert ({}) takes a readable PEM file; the token must be plain text",
-        SSL_CA_CERT.name
-    )
+/// The client could not be set up from the settings: what to check, by what was wrong.
+pub fn client_setup(err: &SetupError) -> String {
+    match err {
+        SetupError::Token => format!(
+            "the token is one line of printable text: check {}",
+            token_places()
+        ),
+        SetupError::ServiceHeader(_) => format!(
+            "check {} and {}",
+            env::HEADER.name,
+            env::HEADER_SERVICE.name
+        ),
+        SetupError::CaCertUnreadable { .. } | SetupError::CaCertInvalid { .. } => format!(
+            "--ca-cert ({}) takes a readable file of PEM certificates",
+            SSL_CA_CERT.name
+        ),
+        SetupError::Build(_) => "check --ca-cert and the proxy variables".to_string(),
+    }
 }
 
 fn check_token() -> String {
@@ -88,7 +107,18 @@ fn not_found(version: &str) -> String {
     )
 }
 
-fn unreachable() -> String {
+/// How a command line names the registry of `kind`: `models ` and `components ` (the official
+/// CLI's group words), nothing for the default artifacts.
+pub fn kind_words(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Artifact => "",
+        Kind::Model => "models ",
+        Kind::Component => "components ",
+    }
+}
+
+/// The server could not be reached at the address in the settings.
+pub fn unreachable() -> String {
     format!(
         "is the server running at that address? set it with --host or {}",
         HOST.name

@@ -28,7 +28,7 @@ use crate::api::client::Event;
 use crate::api::{Client, Kind, Registry};
 use crate::cli::{Cli, Command, GlobalArgs, VersionArgs};
 use crate::exit::CliError;
-use crate::output::{self, Output, Printer};
+use crate::output::{self, Format, Output, Printer};
 use crate::reference::{ProjectRef, Target, validate_version};
 use crate::settings::{Flags, Settings};
 
@@ -58,14 +58,22 @@ impl Context {
         if let Some(c) = self.client.get() {
             return Ok(c);
         }
-        let mut client = Client::new(self.settings.client_config())
-            .map_err(|e| CliError::usage(format!("{e:#}")).with_hint(hints::client_setup()))?;
-        if self.settings.verbose {
-            let printer = self.printer().clone();
-            client = client.with_observer(Arc::new(move |event: &Event<'_>| {
-                printer.debug(format_args!("{}", verbose_line(event)));
-            }));
-        }
+        let client = Client::new(self.settings.client_config())
+            .map_err(|e| CliError::usage(e.to_string()).with_hint(hints::client_setup(&e)))?;
+        // A retry is said on stderr (a slow failure is not silent); requests under -v.
+        let (printer, verbose) = (self.printer().clone(), self.settings.verbose);
+        let client = client.with_observer(Arc::new(move |event: &Event<'_>| match event {
+            Event::Retrying {
+                attempt,
+                attempts,
+                error,
+                ..
+            } => printer.warn(&format!(
+                "{error}; trying again (attempt {attempt} of {attempts})"
+            )),
+            _ if verbose => printer.debug(format_args!("{}", verbose_line(event))),
+            _ => {}
+        }));
         Ok(self.client.get_or_init(|| client))
     }
 
@@ -136,7 +144,7 @@ fn verbose_line(event: &Event<'_>) -> String {
             url,
             elapsed,
         } => format!("< {status} {url} ({} ms)", elapsed.as_millis()),
-        Event::Retrying { wait, error } => {
+        Event::Retrying { wait, error, .. } => {
             format!("retrying in {} ms after: {error}", wait.as_millis())
         }
     }
@@ -150,18 +158,23 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<()> {
         Command::Man => return completions::man(printer),
         _ => {}
     }
-    let ctx = context(&cli.global, printer)?;
-    match cli.command {
+    let mut global = cli.global;
+    let mut command = cli.command;
+    // `wait --timeout` is how long to wait for the stage; each request keeps the normal one.
+    if let Command::Wait(args) = &mut command {
+        args.deadline = global.timeout.take();
+    }
+    // `config` must work whatever the files hold: it is how they are repaired.
+    let lenient = matches!(command, Command::Config(_));
+    let ctx = context(&global, printer, lenient)?;
+    match command {
         Command::Get(args) => get::run(args, &ctx).await,
         Command::Ls(args) => ls::run(args, &ctx).await,
         Command::Stages(args) => stages::run(args, &ctx).await,
         Command::Register(args) => register::run(args, &ctx).await,
         Command::Update(args) => update::run(args, &ctx).await,
         Command::Stage(args) => stage::run(args, &ctx).await,
-        Command::Wait(mut args) => {
-            args.deadline = cli.global.timeout;
-            wait::run(args, &ctx).await
-        }
+        Command::Wait(args) => wait::run(args, &ctx).await,
         Command::Delete(args) => delete::run(args, &ctx).await,
         Command::Transfer(args) => transfer::run(args, &ctx).await,
         Command::Copy(args) => copy::run(args, &ctx).await,
@@ -175,9 +188,9 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<()> {
     }
 }
 
-/// Checks `--jq`, resolves the settings (warning about risky ones, listing their sources under
-/// `-v`) and sets up the output.
-fn context(global: &GlobalArgs, printer: &Printer) -> Result<Context> {
+/// Checks `--jq`, resolves the settings (leniently for `config`; warning once about risky ones
+/// and skipped files, listing their sources under `-v`) and sets up the output.
+fn context(global: &GlobalArgs, printer: &Printer, lenient: bool) -> Result<Context> {
     let flags = Flags {
         host: global.host.clone(),
         token: global.token.clone(),
@@ -191,7 +204,17 @@ fn context(global: &GlobalArgs, printer: &Printer) -> Result<Context> {
         .as_deref()
         .map(output::jq::JqFilter::compile)
         .transpose()?;
-    let settings = Settings::from_process(&flags)?;
+    if jq.is_some() && !matches!(global.output, Format::Auto | Format::Json) {
+        let format = global.output.as_str();
+        return Err(
+            CliError::usage(format!("--jq cannot be used with -o {format}"))
+                .with_hint(format!(
+                    "--jq prints its results as JSON (strings raw): drop -o {format}, or drop --jq"
+                ))
+                .into(),
+        );
+    }
+    let settings = Settings::from_process(&flags, lenient)?;
     for warning in settings.warnings() {
         printer.warn(&warning);
     }

@@ -53,7 +53,7 @@ fn fields_from_args(args: &RegisterArgs, kind: Kind) -> Result<Fields, CliError>
                 write::component_file(&path)?
             } else {
                 let text = write::read_file(&path, "--file")?;
-                write::parse_mapping(&text, "--file")?;
+                write::parse_mapping_file(&text, "--file", &path)?;
                 text
             })
         }

@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use super::register::show_version;
 use super::write::{self, stage_condition};
-use super::{Context, not_found_hint};
+use super::{Context, hints, not_found_hint};
 use crate::api::versions::requests;
 use crate::cli::StageArgs;
 use crate::exit::{CliError, Code};
@@ -14,24 +14,39 @@ pub async fn run(args: StageArgs, ctx: &Context) -> Result<()> {
     let registry = ctx.registry(project);
     let client = ctx.client()?;
     let shown = format!("{} version {}:{name}", registry.kind, registry.project);
-    if let Some(expected) = args.if_stage {
-        // Read-then-write: a change made by someone else between the two is not detected.
-        let stages = client
-            .get_stages(&registry, &name)
-            .await
-            .map_err(|e| not_found_hint(e, &name, ctx))?;
-        let current = stages.stage.as_deref().unwrap_or("none");
-        if current != expected.as_str() {
-            return Err(CliError::new(
-                Code::Precondition,
-                format!("{shown} is in stage `{current}`, not `{expected}`: stage not changed"),
-            )
-            .with_hint(format!(
-                "drop --if-stage to move it anyway: pxa stage {}:{name} --to {}",
-                registry.project, args.to
-            ))
-            .into());
+    // Read-then-write: a change made by someone else between the two is not detected.
+    let stages = client
+        .get_stages(&registry, &name)
+        .await
+        .map_err(|e| not_found_hint(e, &name, ctx))?;
+    let current = stages.stage.as_deref().unwrap_or("none");
+    if let Some(expected) = args.if_stage
+        && current != expected.as_str()
+    {
+        return Err(CliError::new(
+            Code::Precondition,
+            format!("{shown} is in stage `{current}`, not `{expected}`: stage not changed"),
+        )
+        .with_hint(format!(
+            "drop --if-stage to move it anyway: pxa {}stage {}:{name} --to {}",
+            hints::kind_words(registry.kind),
+            registry.project,
+            args.to
+        ))
+        .into());
+    }
+    if current == args.to.as_str() && !args.force {
+        // Writing again would only replace the last condition's reason, message and time.
+        let to = args.to;
+        if args.dry_run {
+            ctx.printer()
+                .note(&format!("already in {to}: {shown}; nothing would be sent"));
+            return Ok(());
         }
+        show_version(ctx, &registry, &name, &format!("already in {to}:")).await?;
+        ctx.printer()
+            .note("nothing sent; --force writes the stage condition again");
+        return Ok(());
     }
     let condition = stage_condition(
         args.to,

@@ -4,13 +4,39 @@ use anyhow::Result;
 use serde_json::{Value, json};
 
 use super::Context;
+use crate::api::ApiError;
 use crate::exit::{CliError, Code};
 use crate::output::Format;
+use crate::settings::env::HOST;
+
+/// An answer, but not a Polyaxon API's (404 or not JSON for `/api/v1/installation`): say so
+/// rather than talk of projects and versions.
+fn not_polyaxon(err: ApiError, s: &crate::settings::Settings) -> anyhow::Error {
+    let not_api = err.is_not_found() || matches!(err, ApiError::Decode { .. });
+    if !not_api {
+        return err.into();
+    }
+    CliError::new(
+        err.exit_code(),
+        format!(
+            "{} does not answer as a Polyaxon API: {err}",
+            s.host.as_str().trim_end_matches('/')
+        ),
+    )
+    .with_hint(format!(
+        "check --host ({}): the address the Polyaxon UI is served at, without /api/v1",
+        HOST.name
+    ))
+    .into()
+}
 
 pub async fn run(ctx: &Context) -> Result<()> {
     let client = ctx.client()?;
     let s = &ctx.settings;
-    let install = client.installation().await?;
+    let install = client
+        .installation()
+        .await
+        .map_err(|e| not_polyaxon(e, s))?;
     let dist = install.dist.clone().unwrap_or_default();
     let token = match (&s.token, client.current_user().await) {
         (_, Ok(user)) => {

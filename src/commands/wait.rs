@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use super::register::show_version;
-use super::{Context, not_found_hint};
-use crate::api::retry::Transient;
+use super::{Context, hints, not_found_hint};
+use crate::api::ApiError;
+use crate::api::retry::{RetryPolicy, Transient};
 use crate::cli::WaitArgs;
 use crate::exit::{CliError, Code};
 
@@ -19,7 +20,8 @@ pub const MAX_INTERVAL: Duration = Duration::from_secs(30);
 pub async fn run(args: WaitArgs, ctx: &Context) -> Result<()> {
     let (project, name) = ctx.version_target(&args.version)?;
     let registry = ctx.registry(project);
-    let client = ctx.client()?;
+    // Each poll is one request (with the normal request timeout); this loop retries it.
+    let client = ctx.client()?.clone().with_reads(RetryPolicy::ONCE);
     let limit = args
         .deadline
         .map(Duration::from_secs_f64)
@@ -28,12 +30,16 @@ pub async fn run(args: WaitArgs, ctx: &Context) -> Result<()> {
     let target = args.stage.as_str();
     let shown = format!("{}:{name}", registry.project);
     let mut last: Option<String> = None;
+    // The last failure while the server has not answered yet: exit 8 if it never does.
+    let mut unreached: Option<ApiError> = None;
+    let mut reached = false;
     let mut pause = args.interval;
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let poll = tokio::time::timeout(remaining, client.get_stages(&registry, &name)).await;
         match poll {
             Ok(Ok(stages)) => {
+                reached = true;
                 let current = stages.item.stage.unwrap_or_else(|| "none".into());
                 if last.as_deref() != Some(current.as_str()) {
                     ctx.printer().note(&format!(
@@ -49,14 +55,20 @@ pub async fn run(args: WaitArgs, ctx: &Context) -> Result<()> {
                 }
             }
             Ok(Err(e)) if e.is_transient() => {
-                ctx.printer().warn(&format!("{e}; still waiting"));
+                ctx.printer()
+                    .warn(&format!("{e}; still waiting (until the --timeout)"));
+                reached |= e.status().is_some();
+                unreached = (!reached).then_some(e);
             }
             Ok(Err(e)) => return Err(not_found_hint(e, &name, ctx)),
             Err(_) => {}
         }
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
-            return Err(timed_out(&shown, target, last.as_deref(), limit).into());
+            if reached {
+                return Err(timed_out(&shown, target, last.as_deref(), limit).into());
+            }
+            return Err(never_reached(unreached, limit));
         }
         tokio::time::sleep(pause.min(remaining)).await;
         pause = next_pause(pause, args.interval);
@@ -66,6 +78,20 @@ pub async fn run(args: WaitArgs, ctx: &Context) -> Result<()> {
 /// The pause grows by half each poll without a change, up to 30 s (or the interval if larger).
 pub fn next_pause(pause: Duration, interval: Duration) -> Duration {
     pause.mul_f64(1.5).min(MAX_INTERVAL.max(interval))
+}
+
+/// Exit 8: no poll got an answer before the deadline (with the last failure, if one came).
+fn never_reached(last: Option<ApiError>, limit: Duration) -> anyhow::Error {
+    let message = format!(
+        "the server was never reached in {}s of waiting",
+        limit.as_secs_f64()
+    );
+    match last {
+        Some(e) => anyhow::Error::new(e).context(message),
+        None => CliError::new(Code::Unreachable, format!("{message}: no answer"))
+            .with_hint(hints::unreachable())
+            .into(),
+    }
 }
 
 fn timed_out(shown: &str, target: &str, last: Option<&str>, limit: Duration) -> CliError {

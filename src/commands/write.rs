@@ -138,22 +138,48 @@ pub fn read_file(path: &str, flag: &str) -> Result<String, CliError> {
 
 /// Parses content as JSON, else YAML, and requires a mapping (the server refuses anything else).
 pub fn parse_mapping(text: &str, flag: &str) -> Result<Value, CliError> {
-    let hint = format!("{flag} takes a JSON or YAML mapping, e.g. {flag} '{{\"key\": \"value\"}}'");
+    parse_mapping_from(text, flag, None)
+}
+
+/// [`parse_mapping`] of the text of the file `path` named by `flag` (`--file x.yaml`,
+/// `--content @x.json`): errors name the file and the format its text looks like.
+pub fn parse_mapping_file(text: &str, flag: &str, path: &str) -> Result<Value, CliError> {
+    parse_mapping_from(text, flag, Some(path))
+}
+
+fn parse_mapping_from(text: &str, flag: &str, path: Option<&str>) -> Result<Value, CliError> {
+    let hint = match path {
+        Some(_) => {
+            format!("{flag} takes a file holding a YAML or JSON mapping (`key: value` lines)")
+        }
+        None => {
+            format!("{flag} takes a JSON or YAML mapping, e.g. {flag} '{{\"key\": \"value\"}}'")
+        }
+    };
     let value = match serde_json::from_str::<Value>(text) {
         Ok(v) => v,
         Err(json_err) => match serde_yaml::from_str::<Value>(text) {
             Ok(v) => v,
-            Err(_) => {
-                return Err(CliError::usage(format!(
-                    "{flag} is neither valid JSON nor YAML: {json_err}"
-                ))
-                .with_hint(hint));
+            Err(yaml_err) => {
+                let message = match path {
+                    // YAML reads JSON too: name the format the text looks like.
+                    Some(p) if looks_like_json(text) => {
+                        format!("{flag} `{p}` is not valid JSON: {json_err}")
+                    }
+                    Some(p) => format!("{flag} `{p}` is not valid YAML: {yaml_err}"),
+                    None => format!("{flag} is neither valid JSON nor YAML: {json_err}"),
+                };
+                return Err(CliError::usage(message).with_hint(hint));
             }
         },
     };
+    let shown = match path {
+        Some(p) => format!("{flag} `{p}`"),
+        None => flag.to_string(),
+    };
     if value.as_object().is_some_and(|m| m.is_empty()) {
         return Err(CliError::usage(format!(
-            "{flag} is an empty mapping, which the server refuses (\"Cannot read config_value\")"
+            "{shown} is an empty mapping, which the server refuses (\"Cannot read config_value\")"
         ))
         .with_hint(format!(
             "give at least one key; `pxa update {flag} ''` clears it"
@@ -167,16 +193,24 @@ pub fn parse_mapping(text: &str, flag: &str) -> Result<Value, CliError> {
             _ => "a scalar",
         };
         return Err(
-            CliError::usage(format!("{flag} must be a mapping, not {what}")).with_hint(hint),
+            CliError::usage(format!("{shown} must be a mapping, not {what}")).with_hint(hint),
         );
     }
     Ok(value)
 }
 
+/// Whether text opens as JSON does (`{` or `[`).
+fn looks_like_json(text: &str) -> bool {
+    text.trim_start().starts_with(['{', '['])
+}
+
 /// `--content`: the text as given (validated as a mapping), like the official CLI sends it.
 pub fn content_arg(value: &str) -> Result<String, CliError> {
     let text = read_text_arg(value, "--content", true)?;
-    parse_mapping(&text, "--content")?;
+    match value.strip_prefix('@') {
+        Some(path) => parse_mapping_file(&text, "--content", path)?,
+        None => parse_mapping(&text, "--content")?,
+    };
     Ok(text)
 }
 
@@ -191,7 +225,7 @@ pub fn content_or_clear(value: &str) -> Result<String, CliError> {
 /// A component's polyaxonfile (YAML or JSON), sent as compact JSON like the official CLI.
 pub fn component_file(path: &str) -> Result<String, CliError> {
     let text = read_file(path, "--file")?;
-    let value = parse_mapping(&text, "--file")?;
+    let value = parse_mapping_file(&text, "--file", path)?;
     if value.get("kind").and_then(Value::as_str) != Some("component") {
         return Err(CliError::usage(format!(
             "--file `{path}` is not a component (it has no `kind: component`)"

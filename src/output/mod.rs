@@ -14,6 +14,8 @@ use serde_json::Value;
 
 use jq::JqFilter;
 
+use crate::text::escape_controls;
+
 pub use printer::{ColorChoice, Facts, Printer};
 pub use render::{stages_rows, version_rows};
 pub use time::{relative, when};
@@ -33,6 +35,20 @@ pub enum Format {
     Yaml,
     /// Names only, one per line
     Name,
+}
+
+impl Format {
+    /// The `-o` spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Table => "table",
+            Self::Tsv => "tsv",
+            Self::Json => "json",
+            Self::Yaml => "yaml",
+            Self::Name => "name",
+        }
+    }
 }
 
 /// Writes results to stdout in the chosen format, through the printer.
@@ -77,8 +93,13 @@ impl Output {
     /// Prints a JSON value as JSON or YAML.
     pub fn structured(&self, value: &Value) -> anyhow::Result<()> {
         if let Some(jq) = &self.jq {
-            let lines: Vec<String> = jq.apply(value)?.iter().map(jq::render).collect();
-            return Ok(self.lines(lines)?);
+            // As `jq -r` does: strings raw, the user asked for them.
+            let mut text = String::new();
+            for line in jq.apply(value)?.iter().map(jq::render) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            return Ok(self.printer.out(&text)?);
         }
         let text = match self.format {
             Format::Yaml => serde_yaml::to_string(value).map_err(io::Error::other)?,
@@ -101,11 +122,16 @@ impl Output {
         self.printer.out(&text)
     }
 
-    /// Prints lines as they are.
+    /// Prints rows tab-separated whatever the format (reports read by people and scripts alike).
+    pub fn tsv(&self, rows: &[Vec<String>]) -> io::Result<()> {
+        self.printer.out(&render::tsv(rows))
+    }
+
+    /// Prints lines (names, paths, verdicts), their control characters escaped.
     pub fn lines<I: IntoIterator<Item = S>, S: AsRef<str>>(&self, lines: I) -> io::Result<()> {
         let mut text = String::new();
         for line in lines {
-            text.push_str(line.as_ref());
+            text.push_str(&escape_controls(line.as_ref()));
             text.push('\n');
         }
         self.printer.out(&text)

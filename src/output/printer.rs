@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use indicatif::ProgressDrawTarget;
 
 use crate::settings::env::{COLUMNS, NO_COLOR};
+use crate::text::escape_controls;
 
 /// `--color`: whether the `error:`/`warning:`/`hint:` labels on stderr are coloured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,26 +156,36 @@ impl Printer {
         lock(&self.inner.out).write_all(bytes)
     }
 
-    /// Writes one line to stderr. A stderr that cannot be written is ignored: there is no
-    /// other place left to report it.
+    /// Writes one line to stderr, its control characters escaped (it may quote the server).
+    /// A stderr that cannot be written is ignored: there is no other place left to report it.
     pub fn line(&self, text: &str) {
+        self.labelled("", text);
+    }
+
+    /// Writes one line to stderr as it is: for JSON events, whose strings are escaped already.
+    pub fn raw_line(&self, text: &str) {
         let mut line = String::with_capacity(text.len() + 1);
         line.push_str(text);
         line.push('\n');
         let _ = lock(&self.inner.err).write_all(line.as_bytes());
     }
 
+    /// `label text` on stderr: the label as it is (it may be coloured), the text escaped.
+    fn labelled(&self, label: &str, text: &str) {
+        self.raw_line(&format!("{label}{}", escape_controls(text)));
+    }
+
     /// `error: …` and, when there is one, `hint: …` on stderr.
     pub fn error(&self, message: &str, hint: Option<&str>) {
-        self.line(&format!("{} {message}", self.label("error:", "1;31")));
+        self.labelled(&self.label("error: ", "1;31"), message);
         if let Some(hint) = hint {
-            self.line(&format!("{} {hint}", self.label("hint:", "1;36")));
+            self.labelled(&self.label("hint: ", "1;36"), hint);
         }
     }
 
     /// `warning: …` on stderr.
     pub fn warn(&self, message: &str) {
-        self.line(&format!("{} {message}", self.label("warning:", "1;33")));
+        self.labelled(&self.label("warning: ", "1;33"), message);
     }
 
     /// A status note on stderr (stdout stays for results).
@@ -184,7 +195,7 @@ impl Printer {
 
     /// A `-v` diagnostic line on stderr.
     pub fn debug(&self, args: fmt::Arguments<'_>) {
-        self.line(&format!("{} {args}", self.label("debug:", "2")));
+        self.labelled(&self.label("debug: ", "2"), &args.to_string());
     }
 
     /// Text rendered by someone else in two forms (clap's help and usage errors): the ANSI one
@@ -237,9 +248,12 @@ impl Printer {
         buffer_text(&self.inner.err)
     }
 
+    /// `name` (ending in a blank, kept outside the colour), coloured when colour is on.
     fn label(&self, name: &str, ansi: &str) -> String {
+        let word = name.trim_end();
+        let blank = &name[word.len()..];
         if self.inner.facts.color {
-            format!("\x1b[{ansi}m{name}\x1b[0m")
+            format!("\x1b[{ansi}m{word}\x1b[0m{blank}")
         } else {
             name.to_string()
         }
@@ -309,9 +323,11 @@ mod tests {
         );
         p.warn("careful");
         p.debug(format_args!("> GET {}", "http://h/"));
+        p.error("no \u{1b}[2Jversion", Some("hint\u{7}"));
         assert_eq!(
             p.stderr_text(),
-            "\x1b[1;33mwarning:\x1b[0m careful\n\x1b[2mdebug:\x1b[0m > GET http://h/\n"
+            "\x1b[1;33mwarning:\x1b[0m careful\n\x1b[2mdebug:\x1b[0m > GET http://h/\n\
+             \x1b[1;31merror:\x1b[0m no \\x1b[2Jversion\n\x1b[1;36mhint:\x1b[0m hint\\x07\n"
         );
     }
 

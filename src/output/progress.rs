@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::Printer;
 use crate::progress::{Finished, Item, Planned, Reporter, Retry};
+use crate::text::{count, escape_controls};
 
 /// `--progress`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,14 +102,15 @@ impl Progress {
         } else {
             String::new()
         };
-        let plural = if versions_ok == 1 { "" } else { "s" };
+        let versions = count(versions_ok as u64, "version");
         match self.mode {
             Mode::Json => self.event(json!({"event": "summary", "versions": versions_ok,
                 "failed": versions_failed, "files": files, "bytes_received": bytes,
                 "seconds": (secs * 1000.0).round() / 1000.0, "bytes_per_second": rate as u64})),
             Mode::None | Mode::Auto => {}
             Mode::Bars | Mode::Plain => self.printer.line(&format!(
-                "pulled {versions_ok} version{plural}{failed}: {files} files, {} received in {secs:.1} s ({}/s)",
+                "pulled {versions}{failed}: {}, {} received in {secs:.1} s ({}/s)",
+                count(files, "file"),
                 HumanBytes(bytes),
                 HumanBytes(rate as u64)
             )),
@@ -170,7 +172,7 @@ impl Progress {
 
     fn bars_println(&self, text: &str) {
         if let Some(bars) = &self.bars {
-            let _ = bars.multi.println(text);
+            let _ = bars.multi.println(escape_controls(text));
         }
     }
 
@@ -184,7 +186,7 @@ impl Progress {
     }
 
     fn event(&self, value: Value) {
-        self.printer.line(&value.to_string());
+        self.printer.raw_line(&value.to_string());
     }
 
     /// A JSON event about an item: `event`, `entry`, `file` (if any), then `fields` in order.
@@ -361,11 +363,13 @@ fn new_bars(printer: &Printer) -> Bars {
 }
 
 /// How an item is named in lines and bars: `entry`, or `entry/file`.
+/// The entry (and file) as shown: names come from the server, escaped.
 fn label(item: Item<'_>) -> String {
-    match item.file {
+    let text = match item.file {
         Some(file) => format!("{}/{file}", item.entry),
         None => item.entry.to_string(),
-    }
+    };
+    escape_controls(&text).into_owned()
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

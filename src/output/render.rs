@@ -6,7 +6,7 @@ use tabled::settings::{Padding, Style, Width};
 
 use super::Output;
 use crate::api::models::{ProjectVersion, Stages};
-use crate::text::{one_line, truncate};
+use crate::text::{escape_controls, one_line, truncate};
 
 /// Aligned columns with a header, no borders (like gh and cargo), narrowed to `width` by
 /// truncating the widest columns first.
@@ -14,7 +14,10 @@ pub fn table(header: &[&str], rows: &[Vec<String>], width: Option<usize>) -> Str
     let mut builder = Builder::default();
     builder.push_record(header.iter().map(|h| h.to_string()));
     for row in rows {
-        builder.push_record(row.iter().map(|c| one_line(c)));
+        builder.push_record(
+            row.iter()
+                .map(|c| escape_controls(&one_line(c)).into_owned()),
+        );
     }
     let mut table = builder.build();
     table.with(Style::blank()).with(Padding::new(0, 2, 0, 0));
@@ -36,7 +39,8 @@ pub fn table(header: &[&str], rows: &[Vec<String>], width: Option<usize>) -> Str
     text
 }
 
-/// Tab-separated rows without a header; tabs and newlines inside values are escaped.
+/// Tab-separated rows without a header; backslashes, tabs, newlines and every other control
+/// character inside values are escaped.
 pub fn tsv(rows: &[Vec<String>]) -> String {
     let mut text = String::new();
     for row in rows {
@@ -48,11 +52,7 @@ pub fn tsv(rows: &[Vec<String>]) -> String {
 }
 
 fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('\t', "\\t")
-        .replace('\n', "\\n")
-        .replace('\r', "\\r")
+    escape_controls(&value.replace('\\', "\\\\")).into_owned()
 }
 
 /// Long values are cut on a terminal only: piped output keeps them whole.

@@ -33,15 +33,24 @@ pub fn project_file(dir: &Path) -> PathBuf {
 pub(super) struct FileValues(BTreeMap<String, (Value, PathBuf)>);
 
 impl FileValues {
-    pub(super) fn load(&mut self, path: &Path) {
-        let Ok(text) = std::fs::read_to_string(path) else {
-            return;
+    /// Reads one file's keys. A file that exists but cannot be read, or is not a JSON object,
+    /// is skipped: the answer says why, to be shown once.
+    pub(super) fn load(&mut self, path: &Path) -> Option<String> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(e) => return Some(ignored(path, &format!("it cannot be read ({e})"))),
         };
-        if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&text) {
-            for (k, v) in map {
-                self.0
-                    .insert(k.to_ascii_lowercase(), (v, path.to_path_buf()));
+        match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(map)) => {
+                for (k, v) in map {
+                    self.0
+                        .insert(k.to_ascii_lowercase(), (v, path.to_path_buf()));
+                }
+                None
             }
+            Ok(_) => Some(ignored(path, "it is not a JSON object")),
+            Err(e) => Some(ignored(path, &format!("it is not valid JSON ({e})"))),
         }
     }
 
@@ -59,6 +68,14 @@ impl FileValues {
         };
         Some((text, path.clone()))
     }
+}
+
+/// Why a config file is skipped, and how to repair it.
+fn ignored(path: &Path, why: &str) -> String {
+    format!(
+        "ignoring {}: {why}; fix it, or save a setting with `pxa config set` to replace it",
+        path.display()
+    )
 }
 
 pub(super) fn truthy(value: &str) -> Option<bool> {
@@ -89,17 +106,31 @@ pub fn config_dir(env: EnvFn<'_>, home: Option<&Path>) -> Option<PathBuf> {
 }
 
 /// Sets (or with `None` removes) `key` in a JSON object file, keeping its other keys. The file
-/// is written to a temporary sibling with mode 0600 and renamed into place.
+/// is written to a temporary sibling with mode 0600 and renamed into place. A file that is not
+/// a JSON object is replaced; its old text is kept beside it as `<name>.bad`, which is returned.
 pub fn write_json_key(
     path: &Path,
     key: &str,
     value: Option<Value>,
     drop: &[&str],
-) -> std::io::Result<()> {
+) -> std::io::Result<Option<PathBuf>> {
+    let mut kept = None;
     let mut map = match std::fs::read_to_string(path) {
         Ok(text) => match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(map)) => map,
-            _ => serde_json::Map::new(),
+            _ => {
+                let copy = path.with_file_name(format!(
+                    "{}.bad",
+                    path.file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or("config")
+                ));
+                // Private: it may hold a token.
+                let _ = std::fs::remove_file(&copy);
+                private_file(&copy)?.write_all(text.as_bytes())?;
+                kept = Some(copy);
+                serde_json::Map::new()
+            }
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Map::new(),
         Err(e) => return Err(e),
@@ -129,7 +160,8 @@ pub fn write_json_key(
         file.write_all(b"\n")?;
         file.sync_all()?;
     }
-    std::fs::rename(&tmp, path)
+    std::fs::rename(&tmp, path)?;
+    Ok(kept)
 }
 
 #[cfg(unix)]

@@ -16,6 +16,7 @@ use crate::reference::ProjectRef;
 
 pub mod env;
 mod files;
+mod parse;
 
 use env::{
     API_VERSION, AUTH_TOKEN, AUTHENTICATION_TYPE, EnvVar, HEADER, HEADER_SERVICE, HOST, NO_CONFIG,
@@ -25,6 +26,8 @@ pub use files::{
     AUTH_FILE, CLIENT_FILE, CONFIG_DIR, PROJECT_FILE, config_dir, project_file, write_json_key,
 };
 use files::{FileValues, TMP_CONFIG_DIR, truthy};
+pub use parse::parse_host;
+use parse::{parse_timeout, resolve_verify};
 
 /// Where a setting's value came from (shown by `-v` and `config show`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +80,9 @@ pub struct Settings {
     pub config_dir: Option<PathBuf>,
     /// The user's home, for the global project cache.
     pub home: Option<PathBuf>,
+    /// Config files that were skipped (not JSON, unreadable) and, when resolved leniently,
+    /// values replaced by their defaults: each said once by [`Settings::warnings`].
+    pub problems: Vec<String>,
 }
 
 /// A view of the process environment (injectable for tests).
@@ -88,6 +94,8 @@ struct Lookup<'a> {
     client: FileValues,
     auth: FileValues,
     found: BTreeMap<&'static str, Source>,
+    /// Config files skipped and values refused (when lenient), to warn about once.
+    problems: Vec<String>,
 }
 
 impl<'a> Lookup<'a> {
@@ -95,18 +103,20 @@ impl<'a> Lookup<'a> {
     fn new(env: EnvFn<'a>, dir: Option<&Path>) -> Self {
         let mut client = FileValues::default();
         let mut auth = FileValues::default();
+        let mut problems = Vec::new();
         if let Some(dir) = dir {
             let tmp = Path::new(TMP_CONFIG_DIR);
-            client.load(&tmp.join(CLIENT_FILE));
-            client.load(&dir.join(CLIENT_FILE));
-            auth.load(&tmp.join(AUTH_FILE));
-            auth.load(&dir.join(AUTH_FILE));
+            for (values, file) in [(&mut client, CLIENT_FILE), (&mut auth, AUTH_FILE)] {
+                problems.extend(values.load(&tmp.join(file)));
+                problems.extend(values.load(&dir.join(file)));
+            }
         }
         Self {
             env,
             client,
             auth,
             found: BTreeMap::new(),
+            problems,
         }
     }
 
@@ -166,6 +176,27 @@ impl<'a> Lookup<'a> {
             .unwrap_or_else(|| var.default_value().to_string())
     }
 
+    /// A parsed value; when lenient, a refused one is replaced by the variable's default (and
+    /// the refusal kept as a problem) instead of stopping the run.
+    fn valid<T>(
+        &mut self,
+        parsed: Result<T, CliError>,
+        var: &EnvVar,
+        default: impl FnOnce() -> T,
+        lenient: bool,
+    ) -> Result<T, CliError> {
+        match parsed {
+            Err(e) if lenient => {
+                self.problems.push(format!(
+                    "{e}; its default is shown instead, and other commands refuse to run until it is fixed"
+                ));
+                self.found.insert(var.sets, Source::Default);
+                Ok(default())
+            }
+            other => other,
+        }
+    }
+
     /// The service header, when both variables name one; else the default one.
     fn service_header(&self) -> (String, String) {
         match ((self.env)(HEADER.name), (self.env)(HEADER_SERVICE.name)) {
@@ -179,8 +210,23 @@ impl<'a> Lookup<'a> {
 }
 
 impl Settings {
-    /// Resolves every setting once.
+    /// Resolves every setting once; a value that cannot be used stops the run (exit 2).
     pub fn resolve(flags: &Flags, env: EnvFn<'_>, home: Option<PathBuf>) -> Result<Self, CliError> {
+        Self::resolve_with(flags, env, home, false)
+    }
+
+    /// Resolves every setting; a value that cannot be used is replaced by its default and
+    /// reported in [`Settings::warnings`]. For `config`, which must work to repair the files.
+    pub fn resolve_lenient(flags: &Flags, env: EnvFn<'_>, home: Option<PathBuf>) -> Self {
+        Self::resolve_with(flags, env, home, true).expect("lenient resolution never fails")
+    }
+
+    fn resolve_with(
+        flags: &Flags,
+        env: EnvFn<'_>,
+        home: Option<PathBuf>,
+        lenient: bool,
+    ) -> Result<Self, CliError> {
         let no_config = env(NO_CONFIG.name)
             .and_then(|v| truthy(&v))
             .unwrap_or(false);
@@ -191,14 +237,27 @@ impl Settings {
         };
         let mut look = Lookup::new(env, config_dir.as_deref());
         let (host, source) = look.pick_or_default(flags.host.clone(), "--host", &HOST);
-        let host = parse_host(&host, &source)?;
+        let default_host = || parse_host(HOST.default_value(), &Source::Default).expect("valid");
+        let host = look.valid(parse_host(&host, &source), &HOST, default_host, lenient)?;
         let token = look
             .pick(flags.token.clone(), "--token", &AUTH_TOKEN)
             .map(|t| Secret::new(t.trim()));
         let timeout_flag = flags.timeout.map(|t| t.to_string());
         let (timeout, source) = look.pick_or_default(timeout_flag, "--timeout", &TIMEOUT);
-        let timeout = parse_timeout(&timeout, &source)?;
-        let (verify_tls, source) = resolve_verify(flags, env)?;
+        let default_timeout =
+            || parse_timeout(TIMEOUT.default_value(), &Source::Default).expect("valid");
+        let timeout = look.valid(
+            parse_timeout(&timeout, &source),
+            &TIMEOUT,
+            default_timeout,
+            lenient,
+        )?;
+        let (verify_tls, source) = look.valid(
+            resolve_verify(flags, env),
+            &VERIFY_SSL,
+            || (true, Source::Default),
+            lenient,
+        )?;
         look.found.insert(VERIFY_SSL.sets, source);
         let ca_flag = flags.ca_cert.as_ref().map(|p| p.display().to_string());
         let ca_cert = look
@@ -218,16 +277,18 @@ impl Settings {
             sources: look.found,
             config_dir,
             home,
+            problems: look.problems,
         })
     }
 
-    /// Resolves from the real process environment and `$HOME`.
-    pub fn from_process(flags: &Flags) -> Result<Self, CliError> {
+    /// Resolves from the real process environment and `$HOME` ([`Settings::resolve`], or
+    /// [`Settings::resolve_lenient`] when `lenient`).
+    pub fn from_process(flags: &Flags, lenient: bool) -> Result<Self, CliError> {
         let env = |k: &str| std::env::var(k).ok();
         let home = std::env::var_os("HOME")
             .filter(|h| !h.is_empty())
             .map(PathBuf::from);
-        Self::resolve(flags, &env, home)
+        Self::resolve_with(flags, &env, home, lenient)
     }
 
     /// The client configuration these settings describe.
@@ -248,7 +309,7 @@ impl Settings {
 
     /// Warnings about risky settings, to print once.
     pub fn warnings(&self) -> Vec<String> {
-        let mut out = Vec::new();
+        let mut out = self.problems.clone();
         if !self.verify_tls {
             out.push("TLS certificate verification is disabled".to_string());
         }
@@ -281,60 +342,6 @@ impl Settings {
                 .unwrap_or(crate::reference::DEFAULT_OWNER);
             ProjectRef::parse(&format!("{owner}/{name}")).ok()
         })
-    }
-}
-
-pub fn parse_host(text: &str, source: &Source) -> Result<Url, CliError> {
-    let trimmed = text.trim().trim_end_matches('/');
-    let hint = "give the host with its scheme, e.g. --host https://polyaxon.example.com or http://127.0.0.1:8000";
-    if trimmed.is_empty() {
-        return Err(CliError::usage(format!("the host from {source} is empty")).with_hint(hint));
-    }
-    let url = Url::parse(trimmed).map_err(|e| {
-        CliError::usage(format!("invalid host `{trimmed}` (from {source}): {e}")).with_hint(hint)
-    })?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(CliError::usage(format!(
-            "invalid host `{trimmed}` (from {source}): it must be an http:// or https:// URL"
-        ))
-        .with_hint(hint));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(CliError::usage(format!(
-            "invalid host `{trimmed}`: it must not have a query or fragment"
-        ))
-        .with_hint(hint));
-    }
-    Ok(url)
-}
-
-fn parse_timeout(text: &str, source: &Source) -> Result<Duration, CliError> {
-    match text.trim().parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs > 0.0 => Ok(Duration::from_secs_f64(secs)),
-        _ => Err(CliError::usage(format!(
-            "invalid timeout `{text}` (from {source}): expected a number of seconds above 0"
-        ))
-        .with_hint("for example --timeout 30")),
-    }
-}
-
-/// TLS is verified unless `--insecure` or `POLYAXON_VERIFY_SSL=false` says otherwise. The
-/// official CLI writes `POLYAXON_VERIFY_SSL: false` into `.client` by default, so the file's
-/// value is not taken as the user's choice.
-fn resolve_verify(flags: &Flags, env: EnvFn<'_>) -> Result<(bool, Source), CliError> {
-    if flags.insecure {
-        return Ok((false, Source::Flag("--insecure")));
-    }
-    match env(VERIFY_SSL.name).filter(|v| !v.is_empty()) {
-        Some(v) => match truthy(&v) {
-            Some(b) => Ok((b, Source::Env(VERIFY_SSL.name))),
-            None => Err(CliError::usage(format!(
-                "invalid {} `{v}`: expected true or false",
-                VERIFY_SSL.name
-            ))
-            .with_hint("unset it to verify certificates, or pass --insecure")),
-        },
-        None => Ok((true, Source::Default)),
     }
 }
 

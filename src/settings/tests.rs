@@ -119,7 +119,7 @@ fn tls_verification_defaults_on() {
 
 #[test]
 fn bad_hosts_and_timeouts_are_usage_errors() {
-    for host in ["ftp://x", "nohost", "http://", "   "] {
+    for host in ["ftp://x", "my host", "http://", "   ", "http://h?x=1"] {
         let flags = Flags {
             host: Some(host.into()),
             ..Flags::default()
@@ -133,6 +133,49 @@ fn bad_hosts_and_timeouts_are_usage_errors() {
             "{t}"
         );
     }
+}
+
+#[test]
+fn a_host_without_a_scheme_is_plain_http_as_in_the_official_cli() {
+    for (given, read) in [
+        ("127.0.0.1:8840", "http://127.0.0.1:8840/"),
+        ("localhost:8000/", "http://localhost:8000/"),
+        ("polyaxon.example.com", "http://polyaxon.example.com/"),
+        ("[::1]:8000", "http://[::1]:8000/"),
+        ("https://h:1", "https://h:1/"),
+    ] {
+        let flags = Flags {
+            host: Some(given.into()),
+            ..Flags::default()
+        };
+        assert_eq!(resolve(flags, &[], None).unwrap().host.as_str(), read);
+    }
+}
+
+#[test]
+fn a_lenient_resolution_replaces_refused_values_by_their_defaults_and_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    write(
+        &home.path().join(".polyaxon/.client"),
+        r#"{"POLYAXON_HOST":"ftp://x","timeout":"soon"}"#,
+    );
+    write(&home.path().join(".polyaxon/.auth"), "{");
+    let env = |_: &str| None;
+    assert!(Settings::resolve(&Flags::default(), &env, Some(home.path().into())).is_err());
+    let s = Settings::resolve_lenient(&Flags::default(), &env, Some(home.path().into()));
+    assert_eq!(s.host.as_str(), "http://localhost:8000/");
+    assert_eq!(s.sources["host"], Source::Default);
+    assert_eq!(s.timeout, Duration::from_secs(60));
+    let warnings = s.warnings();
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(warnings[0].starts_with("ignoring ") && warnings[0].ends_with(
+        ".polyaxon/.auth: it is not valid JSON (EOF while parsing an object at line 1 column 1); \
+         fix it, or save a setting with `pxa config set` to replace it"
+    ), "{warnings:?}");
+    assert!(
+        warnings[1].starts_with("invalid host `ftp://x`"),
+        "{warnings:?}"
+    );
 }
 
 #[test]

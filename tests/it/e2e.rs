@@ -4,6 +4,8 @@
 
 mod compat;
 mod load;
+mod names;
+mod paging;
 mod pull;
 mod read;
 mod write;

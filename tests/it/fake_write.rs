@@ -153,7 +153,15 @@ fn empty_405_on_a_write_is_a_server_failure_not_a_missing_endpoint() {
             vec!["register", "demo:v1", "--tags", "a"],
         ),
         (
-            vec![answer("POST", &format!("{V1}/stages"), 405, None)],
+            vec![
+                answer(
+                    "GET",
+                    &format!("{V1}/stages"),
+                    200,
+                    Some(json!({"stage": "testing"})),
+                ),
+                answer("POST", &format!("{V1}/stages"), 405, None),
+            ],
             vec!["stage", "demo:v1", "--to", "staging"],
         ),
         (
@@ -284,4 +292,54 @@ fn wait_times_out_with_exit_7() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert!(o.received.len() >= 3, "polled {} times", o.received.len());
     assert_outcome!(o.code, o.out, o.err, server = o.server);
+}
+
+#[test]
+fn stage_to_the_stage_it_is_in_sends_nothing_unless_forced() {
+    let stages = json!({"uuid": "u1", "stage": "production", "stage_conditions": []});
+    let mut version = version_body();
+    version["stage"] = json!("production");
+    let mocks = || {
+        vec![
+            answer("GET", &format!("{V1}/stages"), 200, Some(stages.clone())),
+            answer("GET", V1, 200, Some(version.clone())),
+            answer(
+                "POST",
+                &format!("{V1}/stages"),
+                200,
+                Some(json!({"stage": null})),
+            ),
+        ]
+    };
+    let o = scenario(
+        mocks(),
+        &["stage", "demo:v1", "--to", "production", "-o", "name"],
+    );
+    assert_eq!(o.code, 0, "{}", o.err);
+    assert_eq!(o.out, "v1\n");
+    assert!(
+        o.methods().iter().all(|m| m.starts_with("GET ")),
+        "{:?}",
+        o.methods()
+    );
+    assert_outcome!(o.code, o.out, o.err, server = o.server);
+    let o = scenario(
+        mocks(),
+        &[
+            "stage",
+            "demo:v1",
+            "--to",
+            "production",
+            "--force",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.err);
+    let posts = o
+        .methods()
+        .iter()
+        .filter(|m| m.starts_with("POST "))
+        .count();
+    assert_eq!(posts, 1, "{:?}", o.methods());
 }

@@ -30,6 +30,24 @@ fn get(server: &Server) -> (i32, String, String) {
     pxa().args(args).args(["--timeout", "5"]).run()
 }
 
+/// What follows the retry warnings (one per retry, 2 of 3 and 3 of 3), which it checks.
+fn after_retries(err: &str) -> &str {
+    let retries: Vec<&str> = err
+        .lines()
+        .take_while(|l| l.starts_with("warning: "))
+        .collect();
+    assert_eq!(retries.len(), 2, "{err}");
+    assert!(
+        retries[0].ends_with("; trying again (attempt 2 of 3)"),
+        "{err}"
+    );
+    assert!(
+        retries[1].ends_with("; trying again (attempt 3 of 3)"),
+        "{err}"
+    );
+    err.find("\nerror: ").map_or("", |i| &err[i + 1..])
+}
+
 #[test]
 fn a_reset_before_the_headers_is_retried() {
     let script = Script::default();
@@ -43,7 +61,10 @@ fn a_reset_before_the_headers_is_retried() {
     let server = get_server(&script);
     let (code, out, err) = get(&server);
     assert_eq!(code, 1, "{err}");
-    assert!(out.is_empty() && err.starts_with("error: GET "), "{err}");
+    assert!(
+        out.is_empty() && after_retries(&err).starts_with("error: GET "),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(server.count(VERSION_PATH), 3);
 }
@@ -153,7 +174,7 @@ fn a_corrupt_gzip_list_fails_clearly_after_bounded_attempts() {
         .run();
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty(), "{out}");
-    assert!(err.starts_with("error: GET "), "{err}");
+    assert!(after_retries(&err).starts_with("error: GET "), "{err}");
     assert!(err.to_lowercase().contains("decod"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(server.count(LIST_PATH), 3);
@@ -168,6 +189,7 @@ fn a_truncated_json_list_is_retried_then_fails_clearly() {
         .run();
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty(), "{out}");
+    let err = after_retries(&err);
     assert!(
         err.starts_with("error: GET ") && err.lines().count() <= 2,
         "{err}"

@@ -98,6 +98,7 @@ fn server_replaces_a_repeated_condition_and_answers_the_stage_post_with_nulls() 
         "staging",
         "--message",
         "two",
+        "--force",
     ]);
     let conditions = pr.stages("artifact", "v1")["stage_conditions"].clone();
     let conditions = conditions.as_array().unwrap();
@@ -114,6 +115,61 @@ fn server_replaces_a_repeated_condition_and_answers_the_stage_post_with_nulls() 
     );
     assert_eq!(answer, json!({"stage": null, "stage_conditions": null}));
     assert_eq!(pr.stages("artifact", "v1")["stage"], "production");
+}
+
+#[test]
+#[ignore = "needs the sandbox"]
+fn staging_to_the_current_stage_changes_nothing_unless_forced() {
+    let sb = sandbox();
+    let pr = project(&sb, "same");
+    pr.ok(&["register", &pr.target("v1")]);
+    pr.ok(&[
+        "stage",
+        &pr.target("v1"),
+        "--to",
+        "production",
+        "--message",
+        "first",
+    ]);
+    let before = pr.stages("artifact", "v1");
+    std::thread::sleep(Duration::from_millis(1100));
+    let (code, out, err) = pr.pxa(&[
+        "stage",
+        &pr.target("v1"),
+        "--to",
+        "production",
+        "--message",
+        "again",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "v1\n");
+    assert!(err.starts_with("already in production: "), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(
+        pr.stages("artifact", "v1"),
+        before,
+        "reason, message and time kept"
+    );
+    pr.ok(&[
+        "stage",
+        &pr.target("v1"),
+        "--to",
+        "production",
+        "--message",
+        "again",
+        "--force",
+    ]);
+    let after = pr.stages("artifact", "v1");
+    let last = after["stage_conditions"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["message"], "again");
+    assert_ne!(after, before);
 }
 
 /// `pxa wait …` started in the background (assert_cmd cannot spawn).

@@ -1,0 +1,147 @@
+//! Hints that tell the truth (issue 14.15): each case is a message a new user met with a wrong
+//! or misleading hint, pinned as a snapshot of the exact output.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::support::fake::{Server, api_then, lin, ok, reply, status, version_json};
+use crate::support::pxa;
+use crate::support::snapshot::assert_outcome;
+
+#[test]
+fn if_stage_names_the_registry_in_the_command_it_suggests() {
+    let server = Server::start(|req, _| {
+        assert!(req.path.contains("/versions/model/m1"), "{}", req.path);
+        ok(json!({"uuid": "u", "name": "m1", "stage": "testing"}).to_string())
+    });
+    let (code, out, err) = pxa()
+        .args([
+            "models",
+            "stage",
+            "demo:m1",
+            "--to",
+            "production",
+            "--if-stage",
+            "staging",
+        ])
+        .args(["--host", &server.url])
+        .run();
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains("pxa models stage default/demo:m1 --to production"),
+        "{err}"
+    );
+    assert_outcome!(code, out, err, server = server.url);
+}
+
+#[test]
+fn status_against_a_server_that_is_not_polyaxon_says_so() {
+    let server = Server::start(|_, _| status(404, "<html><title>404 Not Found</title></html>"));
+    let (code, out, err) = pxa().args(["status", "--host", &server.url]).run();
+    assert_eq!(code, 3, "{err}");
+    assert!(!err.contains("--kind") && !err.contains("project"), "{err}");
+    assert_outcome!(code, out, err, server = server.url);
+}
+
+#[test]
+fn a_polyaxonfile_that_is_not_yaml_is_named_with_its_yaml_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.yaml");
+    std::fs::write(&file, "version: 1.1\nkind: component\nrun: [1, 2\n").unwrap();
+    for group in ["artifacts", "components"] {
+        let (code, out, err) = pxa()
+            .args([
+                group,
+                "register",
+                "demo:c1",
+                "--host",
+                "http://127.0.0.1:9",
+                "-f",
+            ])
+            .arg(&file)
+            .run();
+        let err = err.replace(dir.path().to_str().unwrap(), "DIR");
+        assert_eq!(code, 2, "{err}");
+        assert!(!err.contains("valid JSON") && !err.contains("'{"), "{err}");
+        assert_outcome!(
+            code,
+            out,
+            err,
+            name = format!("polyaxonfile_not_yaml_{group}")
+        );
+    }
+}
+
+#[test]
+fn https_against_a_plain_http_port_says_so() {
+    // A plain HTTP server answers a TLS hello with an HTTP error, as the sandbox does.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = format!("https://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            use std::io::{Read, Write};
+            let mut hello = [0u8; 512];
+            let _ = stream.read(&mut hello);
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let (code, out, err) = pxa().args(["get", "demo:v1", "--host", &host]).run();
+    assert_eq!(code, 8, "{err}");
+    assert!(!err.contains("InvalidContentType"), "{err}");
+    let shown = host.trim_start_matches("https://").to_string();
+    assert_outcome!(code, out, err.replace(&shown, "[ADDR]"));
+}
+
+#[test]
+fn retries_after_a_timeout_are_said_on_stderr() {
+    let server = Server::start(|_, _| {
+        std::thread::sleep(Duration::from_secs(5));
+        ok("{}")
+    });
+    let started = Instant::now();
+    let (code, _, err) = pxa()
+        .args(["get", "demo:v1", "--timeout", "1", "--host", &server.url])
+        .run();
+    assert_eq!(code, 8, "{err}");
+    let retries: Vec<&str> = err.lines().filter(|l| l.starts_with("warning: ")).collect();
+    assert_eq!(retries.len(), 2, "{err}");
+    assert!(
+        retries[0].ends_with("; trying again (attempt 2 of 3)"),
+        "{err}"
+    );
+    assert!(
+        retries[1].ends_with("; trying again (attempt 3 of 3)"),
+        "{err}"
+    );
+    assert!(err.contains("timed out"), "{err}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn one_pulled_file_is_one_file() {
+    let lineage = json!([lin("a", "file", "outputs/a.txt")]);
+    let server = Server::start(api_then(
+        vec![("v1", version_json("v1", lineage))],
+        |_, _| reply(200, "A"),
+    ));
+    let root = tempfile::tempdir().unwrap();
+    let (code, _, err) = pxa()
+        .args([
+            "pull",
+            "demo:v1",
+            "--progress",
+            "plain",
+            "--host",
+            &server.url,
+            "--path",
+        ])
+        .arg(root.path())
+        .run();
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("pulled 1 version: 1 file, "), "{err}");
+}
