@@ -86,6 +86,8 @@ pub struct Failure {
     retry_after: Option<Duration>,
     /// The server's own words, for `-v` only (they name its absolute paths).
     pub debug: Option<String>,
+    /// For a full disk: the bytes the failed download needed (its declared length).
+    pub needed: Option<u64>,
 }
 
 impl Failure {
@@ -96,6 +98,7 @@ impl Failure {
             transient,
             retry_after: None,
             debug: None,
+            needed: None,
         }
     }
 
@@ -106,6 +109,7 @@ impl Failure {
             retry_after: err.retry_after(),
             message: err.to_string(),
             debug: None,
+            needed: None,
         }
     }
 
@@ -222,7 +226,10 @@ impl Downloader {
             .map_err(|e| Failure::new(Code::Failure, false, format!("writer task: {e}")))?;
         // A disk error explains a stream the writer stopped reading.
         match (streamed, written) {
-            (_, Err(f)) if f.code == Code::NoSpace => Err(f),
+            (_, Err(mut f)) if f.code == Code::NoSpace => {
+                f.needed = declared.map(|d| d + offset);
+                Err(f)
+            }
             (Err(f), _) => Err(f),
             (Ok(()), written) => written,
         }

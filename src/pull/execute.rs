@@ -25,11 +25,12 @@ use crate::progress::Planned;
 /// Entries started at once; their pieces wait for a slot of `-j`.
 const ENTRIES_AT_ONCE: usize = 16;
 
-/// Pulls `p` into `<kind_dir>/<name>`; the entries' reports go to `reports` either way.
+/// Pulls `p` into `<kind_dir>/<name>`; the entries' reports go to `reports` either way. A
+/// failed entry is told to the progress at once with `live_failures`.
 pub async fn execute(
     dl: &Downloader,
     reg: &Registry,
-    name: &str,
+    (name, live_failures): (&str, bool),
     p: Prepared,
     lock: VersionLock,
     kind_dir: &Path,
@@ -58,6 +59,7 @@ pub async fn execute(
                 base,
                 name,
                 left: AtomicU64::new(needed),
+                live_failures,
             };
             let failed = run_entries(&v, &p, &mut records, reports).await;
             failed.map(|f| match f.code {
@@ -123,6 +125,7 @@ async fn run_entries(
     );
     let mut f = Failure::new(first.code, false, message);
     f.debug = first.debug;
+    f.needed = first.needed;
     Some(f)
 }
 
@@ -142,7 +145,7 @@ fn no_space_left(staging: &Staging, kind_dir: &Path, v: &Version<'_>, f: Failure
     let _ = staging.drop_partial();
     let left = v.left.load(Ordering::Relaxed);
     match free_bytes(kind_dir) {
-        Some(free) => no_space(kind_dir, left, free),
+        Some(free) => no_space(kind_dir, left.max(f.needed.unwrap_or(0)), free),
         None => f,
     }
 }

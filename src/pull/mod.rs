@@ -194,7 +194,8 @@ async fn pull_inner(
         ));
         return Ok((dest, "reused"));
     }
-    let path = execute::execute(dl, reg, name, prepared, lock, &kind_dir, reports).await?;
+    let who = (name, opts.live_failures);
+    let path = execute::execute(dl, reg, who, prepared, lock, &kind_dir, reports).await?;
     if let Some(j) = journal {
         j.record(w);
     }

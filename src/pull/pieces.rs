@@ -30,6 +30,8 @@ pub struct Version<'a> {
     pub name: &'a str,
     /// Bytes still to download (what a full disk still needed).
     pub left: AtomicU64,
+    /// Report a failed entry to the progress as it happens.
+    pub live_failures: bool,
 }
 
 impl Version<'_> {
@@ -86,7 +88,9 @@ pub async fn run_entry(
             (report, Ok(files))
         }
         Err(f) => {
-            v.dl.progress.failed(Item::entry(&label), &f.message);
+            if v.live_failures {
+                v.dl.progress.failed(Item::entry(&label), &f.message);
+            }
             report.fail(&f.message);
             (report, Err(f))
         }

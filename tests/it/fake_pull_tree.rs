@@ -38,11 +38,13 @@ impl Fixture {
         self.cache.put(path, bytes);
     }
 
+    /// Download requests sent: (files, tarballs).
     pub fn downloads(&self) -> (usize, usize) {
-        (
-            self.server.hits("/artifact", None).len(),
-            self.server.hits("/artifacts", None).len(),
-        )
+        let streams = |suffix| {
+            let hits = self.server.hits(suffix, None);
+            hits.iter().filter(|r| r.path.contains("/streams/")).count()
+        };
+        (streams("/artifact"), streams("/artifacts"))
     }
 }
 
@@ -67,6 +69,10 @@ pub fn fixture() -> Fixture {
         }
         if path == RUN_PATH {
             return run_detail();
+        }
+        if path == LIST_PATH {
+            let item: Value = serde_json::from_str(&version).unwrap();
+            return ok(json!({"count": 1, "next": null, "results": [item]}).to_string());
         }
         // Scripted file answers are for w1 only.
         let targeted = req.param("path").as_deref() == Some("outputs/m/w1.bin");
