@@ -3,6 +3,7 @@
 //! `#[ignore = "needs the sandbox"]`.
 
 mod compat;
+mod folders;
 mod load;
 mod pull;
 mod read;
