@@ -180,6 +180,8 @@ class Report:
              "pull-small300", "pxa", "", "curl+tar"),
             (f"`pull -a --no-artifacts` of {n} versions (curl column = `pxa ls --all -o json`)",
              "pull-meta", "pxa", "", "ls"),
+            ("… same, a re-sync with `--skip-existing`, nothing changed", "pull-meta",
+             "pxa-skip", "", "ls"),
         ] + [
             (f"pull single entry {q} ({quad} MiB)", "pull-single", f"pxa {q}", "", f"curl {q}")
             for q in ("q1", "q2", "q3", "q4")
@@ -269,7 +271,8 @@ class Report:
                "it is timed once when that run takes over 5 s (n in the table). `repull-shards` "
                "pulls into a folder a first untimed pull filled (hyperfine `--setup`) and compares "
                "with a full pull; `pull-meta` compares `pull -a --no-artifacts` of "
-               "`pxa-bench-ls` with `ls --all` of it.")
+               "`pxa-bench-ls` (a first pull into a folder moved aside untimed, and a re-sync "
+               "with `--skip-existing` of a folder an untimed pull filled) with `ls --all` of it.")
         self.w("* Peak RSS: `/usr/bin/time -v` (maximum resident set size), the largest of "
                f"{m.get('rss_runs')} run(s).")
         self.w()
@@ -349,8 +352,12 @@ class Report:
                 "curl", 1.1, "pxa")
         at_most("re-pull of the shards with `--skip-existing`: ≤ 5 % of a full pull",
                 "repull-shards", "pxa-skip", "pxa-full", 0.05, "pxa")
-        at_most("`pull -a --no-artifacts` within 2× `ls --all`", "pull-meta", "pxa", "ls", 2.0,
-                "pxa (one GET per version instead of the list's objects)")
+        at_most("`pull -a --no-artifacts` within 2× `ls --all`: a first pull", "pull-meta",
+                "pxa", "ls", 2.0,
+                "the server: one GET per version (the list's objects lack content, readme and "
+                "meta_info, so version.plx.json cannot be made from them)")
+        at_most("`pull -a --no-artifacts --skip-existing` within 2× `ls --all`: a re-sync",
+                "pull-meta", "pxa-skip", "ls", 2.0, "pxa")
         return out
 
     def same_work(self, r: Results, group: str, p: float, nums: str,
