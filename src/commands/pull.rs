@@ -17,6 +17,7 @@ use crate::cli::PullArgs;
 use crate::exit::{CliError, Code};
 use crate::output::progress::{Mode, Progress};
 use crate::pull::download::Downloader;
+use crate::pull::shared::Shared;
 use crate::pull::{Options, VersionReport, Wanted, in_the_way, kind_dir, pull_many, refused};
 
 pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
@@ -52,7 +53,10 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
         stall: Duration::from_secs_f64(args.stall_timeout),
         progress: progress.clone(),
         slots: Arc::new(Semaphore::new(args.jobs as usize)),
-        shared: Arc::default(),
+        shared: Arc::new(match wanted.len() {
+            1 => Shared::default(),
+            _ => Shared::deduplicating(),
+        }),
     };
     let live = live_lines(bulk, progress.mode());
     let opts = options(&args, ctx, &registry, root, bulk, progress.mode());

@@ -26,6 +26,8 @@ pub struct Shared {
     archives: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     paths: Arc<PathLocks>,
     placed: Mutex<HashMap<String, Placed>>,
+    /// Whether placed pieces are remembered (a pull of several versions).
+    dedupe: bool,
 }
 
 /// Where a piece's files were placed by an earlier version of this pull.
@@ -54,6 +56,14 @@ struct PathLocks {
 }
 
 impl Shared {
+    /// For a pull of several versions: pieces they share are fetched once.
+    pub fn deduplicating() -> Self {
+        Self {
+            dedupe: true,
+            ..Self::default()
+        }
+    }
+
     /// K1: waits until no other request with this key (server + archive name) is in flight.
     pub async fn archive(&self, key: &str) -> OwnedMutexGuard<()> {
         let lock = lock(&self.archives)
@@ -92,7 +102,9 @@ impl Shared {
 
     /// Remembers where a piece (`key`: scope, request kind and path) was placed.
     pub fn remember(&self, key: &str, placed: Placed) {
-        lock(&self.placed).insert(key.to_string(), placed);
+        if self.dedupe {
+            lock(&self.placed).insert(key.to_string(), placed);
+        }
     }
 
     /// Where a piece with this key was placed by another version, if it was.
