@@ -271,6 +271,7 @@ mod tests {
             uuid: None,
             pulled_at: "t".into(),
             plan: None,
+            streams: None,
             files: vec![],
         }
     }

@@ -10,7 +10,7 @@ use super::download::{Downloader, Failure};
 use super::existing::{Existing, keep_unchanged};
 use super::plan::{self, Entry, StreamBase};
 use super::resolve::{EntryPlan, resolve};
-use super::verify::FileRecord;
+use super::verify::{FileRecord, Streams, read_manifest};
 use super::{Options, fail};
 use crate::api::models::RunArtifact;
 use crate::api::{Kind, ProjectVersion, Registry, Resource};
@@ -59,17 +59,24 @@ pub async fn prepare(
         .get_version(reg, name)
         .await
         .map_err(Failure::from_api)?;
-    let (entries, base) = lineage_entries(dl, reg, &version, opts).await?;
+    // A re-pull trusts where the previous copy's run served its files (one request less),
+    // and asks for the run when that no longer answers.
+    let cached = opts
+        .skip_existing
+        .then(|| read_manifest(dest).ok()?.streams)
+        .flatten();
+    let (entries, base) = lineage_entries(dl, reg, &version, opts, cached.as_ref()).await?;
     let fingerprint = fingerprint(&version, &entries);
-    let entries: Vec<EntryPlan> = match &base {
-        Some(base) => {
-            stream::iter(entries)
-                .map(|e| resolve(&dl.client, base, e))
-                .buffered(ENTRIES_AT_ONCE)
-                .try_collect()
-                .await?
+    let from_cache = base
+        .as_ref()
+        .zip(cached.as_ref())
+        .is_some_and(|(b, s)| streams_record(b) == *s);
+    let (entries, base) = match list_all(dl, &base, entries.clone()).await {
+        Err(_) if from_cache => {
+            let (entries, base) = lineage_entries(dl, reg, &version, opts, None).await?;
+            (list_all(dl, &base, entries).await?, base)
         }
-        None => Vec::new(),
+        listed => (listed?, base),
     };
     let existing = (opts.skip_existing || !opts.select.is_empty())
         .then(|| Existing::load(dest))
@@ -82,6 +89,49 @@ pub async fn prepare(
         carried,
         base,
         fingerprint,
+    })
+}
+
+/// Lists and plans every entry (none when nothing is downloaded).
+async fn list_all(
+    dl: &Downloader,
+    base: &Option<StreamBase>,
+    entries: Vec<Entry>,
+) -> Result<Vec<EntryPlan>, Failure> {
+    let Some(base) = base else {
+        return Ok(Vec::new());
+    };
+    stream::iter(entries)
+        .map(|e| resolve(&dl.client, base, e))
+        .buffered(ENTRIES_AT_ONCE)
+        .try_collect()
+        .await
+}
+
+/// A stream base as the manifest records it.
+pub fn streams_record(b: &StreamBase) -> Streams {
+    Streams {
+        base: b.base.to_string(),
+        namespace: b.namespace.clone(),
+        owner: b.owner.clone(),
+        project: b.project.clone(),
+        uuid: b.uuid.clone(),
+        connection: b.connection.clone(),
+    }
+}
+
+/// The recorded stream base, when it is the run named by (owner, project, uuid).
+fn from_record(s: &Streams, owner: &str, project: &str, uuid: &str) -> Option<StreamBase> {
+    if (s.owner.as_str(), s.project.as_str(), s.uuid.as_str()) != (owner, project, uuid) {
+        return None;
+    }
+    Some(StreamBase {
+        base: url::Url::parse(&s.base).ok()?,
+        namespace: s.namespace.clone(),
+        owner: s.owner.clone(),
+        project: s.project.clone(),
+        uuid: s.uuid.clone(),
+        connection: s.connection.clone(),
     })
 }
 
@@ -143,6 +193,7 @@ async fn lineage_entries(
     reg: &Registry,
     version: &Resource<ProjectVersion>,
     opts: &Options,
+    cached: Option<&Streams>,
 ) -> Result<(Vec<Entry>, Option<StreamBase>), Failure> {
     if opts.no_artifacts || reg.kind == Kind::Component {
         return Ok((Vec::new(), None));
@@ -163,14 +214,20 @@ async fn lineage_entries(
         .clone()
         .unwrap_or_else(|| reg.project.name.clone());
     let owner = &reg.project.owner;
-    let run = dl
-        .client
-        .get_run(owner, &run_project, &uuid)
-        .await
-        .map_err(Failure::from_api)?;
-    let settings = run.item.settings.clone().unwrap_or_default();
-    let host = &dl.client.config().host;
-    let base = StreamBase::new(host, owner, &run_project, &uuid, &settings);
+    let recorded = cached.and_then(|s| from_record(s, owner, &run_project, &uuid));
+    let base = match recorded {
+        Some(base) => base,
+        None => {
+            let run = dl
+                .client
+                .get_run(owner, &run_project, &uuid)
+                .await
+                .map_err(Failure::from_api)?;
+            let settings = run.item.settings.clone().unwrap_or_default();
+            let host = &dl.client.config().host;
+            StreamBase::new(host, owner, &run_project, &uuid, &settings)
+        }
+    };
     let entries = plan::entries(&lineage, &base).map_err(|m| fail(Code::Integrity, m))?;
     let entries = select(dl, entries, &lineage, opts, &version.name)?;
     Ok((entries, Some(base)))

@@ -60,7 +60,23 @@ pub struct Manifest {
     /// that waited for this one can tell that it pulled the same thing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
+    /// Where the version's run served its files: a re-pull with `--skip-existing` starts from
+    /// it instead of asking for the run again (and asks when it no longer answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streams: Option<Streams>,
     pub files: Vec<FileRecord>,
+}
+
+/// A run's streams as a manifest records them ([`crate::api::StreamBase`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Streams {
+    pub base: String,
+    pub namespace: String,
+    pub owner: String,
+    pub project: String,
+    pub uuid: String,
+    #[serde(default)]
+    pub connection: Option<String>,
 }
 
 /// Hashes any reader, returning (bytes read, hex BLAKE3).
@@ -262,6 +278,7 @@ mod tests {
             uuid: None,
             pulled_at: "now".into(),
             plan: None,
+            streams: None,
             files,
         };
         std::fs::write(d.join(MANIFEST), serde_json::to_vec(&m).unwrap()).unwrap();
