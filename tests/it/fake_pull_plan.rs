@@ -220,3 +220,44 @@ fn a_file_where_a_folder_must_go_is_refused_before_any_download() {
     assert_eq!(names, ["v1"], "nothing renamed or added beside it");
     assert_eq!(f.downloads(), (0, 0));
 }
+
+/// A re-pull with `--skip-existing` starts from where the previous copy's run served its files
+/// (no request for the run), and asks for the run again when that place no longer answers.
+#[test]
+fn skip_existing_reuses_the_recorded_streams_and_asks_again_when_they_moved() {
+    use crate::support::fake::*;
+    use serde_json::json;
+    use std::sync::{Arc, Mutex};
+    let store = Store::new(&[("outputs/w.bin", &blob(1000, 1))]);
+    let agent_b = {
+        let s = store.clone();
+        Server::start(move |req, _| Act::Send(s.answer(req).unwrap()))
+    };
+    let agent: Arc<Mutex<Option<String>>> = Arc::default();
+    let (a, s) = (agent.clone(), store.clone());
+    let lineage = json!([lin("w", "file", "outputs/w.bin")]);
+    let version = version_json("v1", lineage).to_string();
+    let registry = Server::start(move |req, _| match req.path.as_str() {
+        VERSION_PATH => ok(version.clone()),
+        RUN_PATH => {
+            let url = a.lock().unwrap().clone();
+            ok(json!({"uuid": UUID, "settings": {"agent": {"url": url}}}).to_string())
+        }
+        // Streams served here until the run moves to agent B; then this place fails.
+        _ if a.lock().unwrap().is_some() => status(503, "agent gone"),
+        _ => Act::Send(s.answer(req).unwrap()),
+    });
+    let root = tempfile::tempdir().unwrap();
+    let pull = |extra: &[&str]| pull_v1(&registry.url, root.path(), extra);
+    assert_eq!(pull(&[]).0, 0);
+    let (code, _, err) = pull(&["--skip-existing"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(registry.count(RUN_PATH), 1, "the run was asked for again");
+    *agent.lock().unwrap() = Some(agent_b.url.clone());
+    store.put("outputs/w.bin", &blob(2000, 2));
+    let (code, _, err) = pull(&["--skip-existing", "--retries", "0"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(registry.count(RUN_PATH), 2);
+    let w = std::fs::read(root.path().join("artifacts/v1/outputs/w.bin")).unwrap();
+    assert_eq!(w, blob(2000, 2), "fetched from where the run is now");
+}
