@@ -162,7 +162,7 @@ class Report:
             ("update the description", "update", "pxa", "official", "curl"),
             ("delete a version", "delete", "pxa", "official", "curl"),
             (f"pull one {big} MiB file", "pull-big", "pxa", "official", "curl"),
-            ("… same, curl column = one curl making pxa's 3 requests (version, run, file)",
+            ("… same, curl column = one curl making pxa's 4 requests (version, run, listing, file)",
              "pull-big", "pxa", "", "curl-api"),
             (f"pxa's hash (BLAKE3) alone: `pxa verify` of the pulled {big} MiB file", "verify-big",
              "pxa", "", None),
@@ -180,6 +180,8 @@ class Report:
              "pull-small300", "pxa", "", "curl+tar"),
             (f"`pull -a --no-artifacts` of {n} versions (curl column = `pxa ls --all -o json`)",
              "pull-meta", "pxa", "", "ls"),
+            ("… same, a re-sync with `--skip-existing`, nothing changed", "pull-meta",
+             "pxa-skip", "", "ls"),
         ] + [
             (f"pull single entry {q} ({quad} MiB)", "pull-single", f"pxa {q}", "", f"curl {q}")
             for q in ("q1", "q2", "q3", "q4")
@@ -263,13 +265,16 @@ class Report:
                "alike). "
                "pxa uses its default `-j 4`. The curl baseline writes the same stream URLs to "
                "files (`curl -o`, the directory as its `.tar.gz`, not extracted; the four entries "
-               "as four curl processes in parallel): the server-and-loopback limit.")
+               "as four curl processes in parallel): the server-and-loopback limit. Single files "
+               "are asked for with `force=true` by both, as pxa does to get the store's current "
+               "bytes (the server then refreshes its cache copy before answering).")
         self.w("* Folder pulls (issue 12): `shards` is also fetched by four curls at once, one per "
                "file with `force=true` (what per-file requests can do); the official CLI's pull of "
                "it is timed once when that run takes over 5 s (n in the table). `repull-shards` "
                "pulls into a folder a first untimed pull filled (hyperfine `--setup`) and compares "
                "with a full pull; `pull-meta` compares `pull -a --no-artifacts` of "
-               "`pxa-bench-ls` with `ls --all` of it.")
+               "`pxa-bench-ls` (a first pull into a folder moved aside untimed, and a re-sync "
+               "with `--skip-existing` of a folder an untimed pull filled) with `ls --all` of it.")
         self.w("* Peak RSS: `/usr/bin/time -v` (maximum resident set size), the largest of "
                f"{m.get('rss_runs')} run(s).")
         self.w()
@@ -349,24 +354,28 @@ class Report:
                 "curl", 1.1, "pxa")
         at_most("re-pull of the shards with `--skip-existing`: ≤ 5 % of a full pull",
                 "repull-shards", "pxa-skip", "pxa-full", 0.05, "pxa")
-        at_most("`pull -a --no-artifacts` within 2× `ls --all`", "pull-meta", "pxa", "ls", 2.0,
-                "pxa (one GET per version instead of the list's objects)")
+        at_most("`pull -a --no-artifacts` within 2× `ls --all`: a first pull", "pull-meta",
+                "pxa", "ls", 2.0,
+                "the server: one GET per version (the list's objects lack content, readme and "
+                "meta_info, so version.plx.json cannot be made from them)")
+        at_most("`pull -a --no-artifacts --skip-existing` within 2× `ls --all`: a re-sync",
+                "pull-meta", "pxa-skip", "ls", 2.0, "pxa")
         return out
 
     def same_work(self, r: Results, group: str, p: float, nums: str,
                   where: str) -> Tuple[str, str]:
         """Adds the reference doing the same work as pxa (download + extract for a tarball; the
-        same three requests for a file) and, when pxa keeps up with it, says so."""
+        same four requests for a file) and, when pxa keeps up with it, says so."""
         if group != "pull-dataset":
             same = r.median(group, "curl-api")
             if not same:
                 return nums, where
             hashing = r.median("verify-big", "pxa")
-            nums += f"; one curl making pxa's 3 requests {fmt_t(same)}: pxa at {same / p:.2f}×"
+            nums += f"; one curl making pxa's 4 requests {fmt_t(same)}: pxa at {same / p:.2f}×"
             if same / p >= 0.9:
-                where = ("the server's API: before the file, pxa must look up the version and its "
-                         "run (2 requests `curl -o` skips); against one curl making the same 3 "
-                         f"requests pxa is at {same / p:.2f}×")
+                where = ("the server's API: before the file, pxa must look up the version, its "
+                         "run and the file's size (3 requests `curl -o` skips); against one curl "
+                         f"making the same 4 requests pxa is at {same / p:.2f}×")
             elif hashing:
                 where += (f"; pxa also hashes every byte (`pxa verify` of the file alone: "
                           f"{fmt_t(hashing)})")

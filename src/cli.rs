@@ -142,7 +142,7 @@ pub enum Command {
     #[command(
         about = PULL_ABOUT,
         long_about = format!("{PULL_ABOUT}\n\n{PULL_DETAILS}"),
-        after_help = "Examples:\n  $ pxa pull -p demo --version v1\n  $ pxa pull demo:v1 --path ./offline\n  $ pxa pull demo:m1 --kind model --artifact model -j 8\n  $ pxa pull -p demo -a --no-artifacts\n  $ pxa pull -p demo -q 'stage: production' -l 5 --progress plain\n\nExit codes: 3 version not found, 8 server unreachable, 9 integrity or unsafe archive,\n10 some versions failed, 130 interrupted (run the same command again to resume)."
+        after_help = "Examples:\n  $ pxa pull -p demo --version v1\n  $ pxa pull demo:v1 --path ./offline\n  $ pxa pull demo:m1 --kind model --artifact model -j 8\n  $ pxa pull -p demo -a --no-artifacts\n  $ pxa pull -p demo -q 'stage: production' -l 5 --progress plain\n  $ pxa pull demo:m1 --kind model --skip-existing\n  $ pxa pull demo:m1 --kind model --dry-run -o json\n\nExit codes: 2 a file where a folder must go, 3 version not found, 7 another pull of the\nversion did not finish within --lock-timeout, 8 server unreachable, 9 integrity or unsafe\narchive, 10 some versions failed, 11 no space left on the disk, 130 interrupted (run the\nsame command again to resume)."
     )]
     Pull(PullArgs),
     /// Re-check a pulled version folder against its .pxa-manifest.json (size and BLAKE3 hash)
@@ -250,9 +250,22 @@ pub struct PullArgs {
     /// Write the version's metadata only
     #[arg(long)]
     pub no_artifacts: bool,
-    /// Pull only this lineage entry (repeatable)
+    /// Pull only this lineage entry (repeatable); the other entries of a previous copy are kept
     #[arg(long = "artifact", value_name = "NAME")]
     pub artifacts: Vec<String>,
+    /// Keep files of the previous copy whose size matches the server's tree and whose bytes
+    /// match the last pull's manifest; download the rest. It cannot see a file overwritten on
+    /// the server with bytes of the same size. With --no-artifacts: skip versions whose
+    /// version.plx.json has the listed uuid and updated_at
+    #[arg(long)]
+    pub skip_existing: bool,
+    /// Print what would be requested (entries, files, sizes, per-file or tarball, what
+    /// --skip-existing keeps); write nothing and send no download
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Wait this long for another pxa pull of the same version to finish (0: do not wait)
+    #[arg(long, default_value_t = 300.0, value_name = "SECS")]
+    pub lock_timeout: f64,
     /// Downloads at a time (entries and versions)
     #[arg(short, long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
@@ -327,9 +340,12 @@ const PULL_ABOUT: &str =
 /// `pxa pull --help` below the summary: what lands where.
 const PULL_DETAILS: &str = "Writes <ROOT>/<kind>s/<version>/ with version.plx.json, \
     content.plx.json and every linked lineage artifact at its run-relative path, plus \
-    .pxa-manifest.json (sizes and BLAKE3 hashes). Downloads stream to disk in parallel into a \
-    staging folder that replaces the previous copy only when everything succeeded; running the \
-    same command again resumes an interrupted pull.";
+    .pxa-manifest.json (sizes and BLAKE3 hashes). A folder is listed on the server first and \
+    fetched one request per file, as tarballs of its many-small-file sub-folders, or both, \
+    whichever is faster; every file is the store's current one and is checked against the \
+    listed size. Downloads stream to disk in parallel into a staging folder that replaces the \
+    previous copy only when everything succeeded; running the same command again resumes an \
+    interrupted pull.";
 
 /// What `pxa --help` says above the usage: the settings it shares with the official CLI.
 fn long_about() -> String {

@@ -30,6 +30,8 @@ pub enum Code {
     Integrity = 9,
     /// Partial success: some items of a bulk operation failed.
     Partial = 10,
+    /// The local disk is full (or the quota used up) while pulling.
+    NoSpace = 11,
     /// Interrupted by SIGINT/SIGTERM.
     Interrupted = 130,
 }
@@ -149,6 +151,7 @@ mod tests {
             (Code::Unreachable, 8),
             (Code::Integrity, 9),
             (Code::Partial, 10),
+            (Code::NoSpace, 11),
             (Code::Interrupted, 130),
         ];
         for (code, n) in table {

@@ -56,6 +56,9 @@ pub fn pull(code: Code) -> String {
         Code::NotFound => not_found("the version"),
         Code::Unreachable => format!("{}; run again to resume", unreachable()),
         Code::Integrity => "what the server sent does not match what it declared, or an archive was unsafe; nothing was placed".to_string(),
+        Code::NoSpace => "free some space there (or pull to another --path) and run the same command again; placed files are kept for the resume".to_string(),
+        Code::Timeout => "another pxa pull of this version is still running: wait for it, or raise --lock-timeout".to_string(),
+        Code::Usage => "move it away, or pull to another --path".to_string(),
         _ => RESUME.to_string(),
     }
 }

@@ -1,5 +1,9 @@
-//! `pxa pull`: one version or many (all pages), with progress, signals and honest exit codes.
+//! `pxa pull`: one version or many (all pages), with progress, signals and honest exit codes;
+//! `--dry-run` prints the plan instead.
 
+mod dry_run;
+
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,29 +17,30 @@ use crate::cli::PullArgs;
 use crate::exit::{CliError, Code};
 use crate::output::progress::{Mode, Progress};
 use crate::pull::download::Downloader;
-use crate::pull::{Options, VersionReport, pull_many};
+use crate::pull::shared::Shared;
+use crate::pull::{Options, VersionReport, Wanted, in_the_way, kind_dir, pull_many, refused};
 
 pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
-    if !(args.stall_timeout > 0.0 && args.stall_timeout.is_finite()) {
-        return Err(
-            CliError::usage("--stall-timeout must be a positive number of seconds")
-                .with_hint("for example --stall-timeout 30 (the default)")
-                .into(),
-        );
-    }
+    check_seconds("--stall-timeout", args.stall_timeout, false)?;
+    check_seconds("--lock-timeout", args.lock_timeout, true)?;
     let bulk =
         args.all_versions || args.query.is_some() || args.limit.is_some() || args.offset.is_some();
     let root = args
         .path
         .clone()
         .unwrap_or_else(|| ctx.settings.offline_root.clone());
-    check_root(&root)?;
+    check_root(&root, args.dry_run)?;
     let client = ctx.client()?;
-    let (registry, names) = if bulk {
-        select_many(&args, ctx).await?
+    let (registry, wanted) = if bulk {
+        let registry = ctx.registry(ctx.project(bulk_project(&args)?)?);
+        check_in_the_way(&kind_dir(&root, &registry), [])?;
+        let wanted = select_many(&args, ctx, &registry).await?;
+        (registry, wanted)
     } else {
         select_one(&args, ctx)?
     };
+    let names = wanted.iter().map(|w| w.name.as_str());
+    check_in_the_way(&kind_dir(&root, &registry), names)?;
     let mode = if args.quiet {
         Mode::None
     } else {
@@ -48,16 +53,18 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
         stall: Duration::from_secs_f64(args.stall_timeout),
         progress: progress.clone(),
         slots: Arc::new(Semaphore::new(args.jobs as usize)),
+        shared: Arc::new(match wanted.len() {
+            1 => Shared::default(),
+            _ => Shared::deduplicating(),
+        }),
     };
-    let opts = Options {
-        root,
-        no_artifacts: args.no_artifacts,
-        select: args.artifacts.clone(),
-        strict_select: !bulk,
-        jobs: args.jobs as usize,
-    };
+    let live = live_lines(bulk, progress.mode());
+    let opts = options(&args, ctx, &registry, root, bulk, progress.mode());
+    if args.dry_run {
+        return dry_run::run(&dl, &registry, &wanted, &opts, ctx).await;
+    }
     let reports = tokio::select! {
-        reports = pull_many(&dl, &registry, &names, &opts) => reports,
+        reports = pull_many(&dl, &registry, &wanted, &opts) => reports,
         signal = interrupted() => {
             progress.abandon();
             return Err(CliError::new(Code::Interrupted, format!("interrupted by {signal}"))
@@ -68,17 +75,63 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
     let ok = reports.iter().filter(|r| r.code == Code::Ok).count();
     progress.summary(ok, reports.len() - ok);
     print_reports(ctx, &reports)?;
-    outcome(&reports, bulk)
+    outcome(ctx, &reports, bulk, live)
 }
 
-/// Refuses a root that is a file or cannot be written, before any request.
-fn check_root(root: &std::path::Path) -> Result<(), CliError> {
+/// Whether failures appear as human lines while the pull runs (a bulk pull's bars or log).
+fn live_lines(bulk: bool, mode: Mode) -> bool {
+    bulk && matches!(mode, Mode::Bars | Mode::Plain)
+}
+
+fn options(
+    args: &PullArgs,
+    ctx: &Context,
+    registry: &Registry,
+    root: std::path::PathBuf,
+    bulk: bool,
+    mode: Mode,
+) -> Options {
+    Options {
+        root,
+        no_artifacts: args.no_artifacts,
+        select: args.artifacts.clone(),
+        strict_select: !bulk,
+        jobs: args.jobs as usize,
+        skip_existing: args.skip_existing,
+        lock_wait: Duration::from_secs_f64(args.lock_timeout),
+        // Failures are told as they happen in a bulk pull's log and in JSON events; otherwise
+        // the error line at the end is the one place that says it.
+        live_failures: live_lines(bulk, mode) || mode == Mode::Json,
+        bulk: bulk.then(|| bulk_key(args, ctx, registry)),
+    }
+}
+
+fn check_seconds(flag: &str, value: f64, zero_ok: bool) -> Result<(), CliError> {
+    let ok = value.is_finite() && (value > 0.0 || (zero_ok && value == 0.0));
+    if ok {
+        return Ok(());
+    }
+    let what = if zero_ok {
+        "0 or more"
+    } else {
+        "a positive number of"
+    };
+    Err(CliError::usage(format!("{flag} must be {what} seconds"))
+        .with_hint(format!("for example {flag} 30")))
+}
+
+/// Refuses a root that is a file or cannot be written, before any request. A dry run writes
+/// nothing, not even the root.
+fn check_root(root: &Path, dry_run: bool) -> Result<(), CliError> {
     let hint = "pass --path a folder you can write to (it is created if missing)";
     if root.exists() && !root.is_dir() {
         return Err(
             CliError::usage(format!("--path {} is a file, not a folder", root.display()))
                 .with_hint(hint),
         );
+    }
+    if dry_run {
+        return Ok(());
     }
     let probe = root.join(format!(".pxa-write-test-{}", std::process::id()));
     let writable = std::fs::create_dir_all(root)
@@ -89,27 +142,46 @@ fn check_root(root: &std::path::Path) -> Result<(), CliError> {
     })
 }
 
-fn select_one(args: &PullArgs, ctx: &Context) -> Result<(Registry, Vec<String>), CliError> {
+/// Refuses a file (or anything but a folder) where `<root>/<kind>s` or a version folder must
+/// go, before any download; it is left as it is.
+fn check_in_the_way<'a>(
+    kind_dir: &Path,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<(), CliError> {
+    match in_the_way(kind_dir, names) {
+        None => Ok(()),
+        Some((path, what)) => Err(CliError::usage(refused(&path, what))
+            .with_hint("move it away, or pull to another --path")),
+    }
+}
+
+fn select_one(args: &PullArgs, ctx: &Context) -> Result<(Registry, Vec<Wanted>), CliError> {
     if args.which.target.is_none() && args.which.version.is_none() {
         return Err(CliError::usage("no version to pull").with_hint(
             "pass --version NAME (or PROJECT:VERSION), or -a / -q QUERY / -l N for several",
         ));
     }
     let (project, name) = ctx.version_target(&args.which)?;
-    Ok((ctx.registry(project), vec![name]))
+    let wanted = Wanted {
+        name,
+        ..Wanted::default()
+    };
+    Ok((ctx.registry(project), vec![wanted]))
 }
 
-async fn select_many(args: &PullArgs, ctx: &Context) -> Result<(Registry, Vec<String>)> {
+/// The project of a bulk pull; a version name cannot be given with one.
+fn bulk_project(args: &PullArgs) -> Result<Option<&str>, CliError> {
     let which = &args.which;
     if which.version.is_some() || (which.target.is_some() && which.project.is_some()) {
         return Err(
             CliError::usage("a version name cannot be combined with -a/-q/-l/--offset")
-                .with_hint("pull one version with --version, or several with -a, -q, -l, --offset")
-                .into(),
+                .with_hint("pull one version with --version, or several with -a, -q, -l, --offset"),
         );
     }
-    let project = ctx.project(which.target.as_deref().or(which.project.as_deref()))?;
-    let registry = ctx.registry(project);
+    Ok(which.target.as_deref().or(which.project.as_deref()))
+}
+
+async fn select_many(args: &PullArgs, ctx: &Context, registry: &Registry) -> Result<Vec<Wanted>> {
     let params = ListParams {
         offset: args.offset.unwrap_or(0),
         limit: None,
@@ -124,10 +196,30 @@ async fn select_many(args: &PullArgs, ctx: &Context) -> Result<(Registry, Vec<St
     };
     let (items, _) = ctx
         .client()?
-        .list_versions_all(&registry, &params, want)
+        .list_versions_all(registry, &params, want)
         .await?;
-    let names = items.into_iter().map(|v| v.item.name).collect();
-    Ok((registry, names))
+    let wanted = items
+        .into_iter()
+        .map(|v| Wanted {
+            uuid: v.item.uuid,
+            updated_at: v.item.updated_at,
+            name: v.item.name,
+        })
+        .collect();
+    Ok(wanted)
+}
+
+/// What names a bulk pull, for its journal of finished versions: the same command run again
+/// (after an interruption) finds it.
+fn bulk_key(args: &PullArgs, ctx: &Context, registry: &Registry) -> String {
+    json!({
+        "host": ctx.settings.client_config().host.as_str(),
+        "project": registry.project.to_string(),
+        "kind": registry.kind.as_str(),
+        "all": args.all_versions, "query": args.query, "limit": args.limit, "offset": args.offset,
+        "artifacts": args.artifacts, "no_artifacts": args.no_artifacts,
+    })
+    .to_string()
 }
 
 fn print_reports(ctx: &Context, reports: &[VersionReport]) -> Result<()> {
@@ -141,25 +233,40 @@ fn print_reports(ctx: &Context, reports: &[VersionReport]) -> Result<()> {
     Ok(ctx.out.lines(paths)?)
 }
 
-fn outcome(reports: &[VersionReport], bulk: bool) -> Result<()> {
+/// The exit: the first failure's code and message for one version, 10 for a bulk pull where
+/// some versions failed. Each reason is said once: in the live lines when there were any.
+fn outcome(ctx: &Context, reports: &[VersionReport], bulk: bool, live: bool) -> Result<()> {
     let failed: Vec<&VersionReport> = reports.iter().filter(|r| r.code != Code::Ok).collect();
     let Some(first) = failed.first() else {
         return Ok(());
     };
+    for r in failed.iter().filter(|_| ctx.settings.verbose) {
+        if let Some(text) = &r.debug {
+            ctx.printer()
+                .debug(format_args!("{}: the server said: {text}", r.version));
+        }
+    }
     let detail = |r: &VersionReport| format!("{}: {}", r.version, r.error.as_deref().unwrap_or(""));
-    if bulk && failed.len() < reports.len() {
-        let list: Vec<String> = failed.iter().map(|r| detail(r)).collect();
-        return Err(CliError::new(
-            Code::Partial,
-            format!(
-                "{} of {} versions failed: {}",
-                failed.len(),
-                reports.len(),
-                list.join("; ")
-            ),
-        )
-        .with_hint("run the same command again: pulled versions are replaced atomically, failed ones resume")
-        .into());
+    if bulk && (live || failed.len() < reports.len()) {
+        let list: Vec<String> = match live {
+            true => failed.iter().map(|r| r.version.clone()).collect(),
+            false => failed.iter().map(|r| detail(r)).collect(),
+        };
+        let above = if live { " (reasons above)" } else { "" };
+        let message = format!(
+            "{} of {} versions failed: {}{above}",
+            failed.len(),
+            reports.len(),
+            list.join("; ")
+        );
+        let code = if failed.len() < reports.len() {
+            Code::Partial
+        } else {
+            first.code
+        };
+        return Err(CliError::new(code, message)
+            .with_hint("run the same command again: pulled versions are kept, failed ones resume")
+            .into());
     }
     Err(CliError::new(first.code, detail(first))
         .with_hint(hints::pull(first.code))

@@ -82,6 +82,11 @@ impl Progress {
         }
     }
 
+    /// The mode in use (`Auto` resolved to bars or plain lines).
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
     /// Stops the bars without a summary (interrupted).
     pub fn abandon(&self) {
         if let Some(bars) = &self.bars {

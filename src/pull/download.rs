@@ -14,9 +14,10 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::time::timeout;
 use url::Url;
 
-use super::plan::Fetch;
+use super::shared::Shared;
 use super::sink::Sink;
 use super::verify::FileRecord;
+use super::{check, space};
 use crate::api::download::{Download, Resume};
 use crate::api::retry::{RetryPolicy, Transient};
 use crate::api::{ApiError, Client};
@@ -29,18 +30,37 @@ pub struct Downloader {
     pub retries: u32,
     pub stall: Duration,
     pub progress: Arc<dyn Reporter>,
+    /// `-j`: requests in flight at once, across entries and versions.
     pub slots: Arc<Semaphore>,
+    /// The locks against the server's races and the record of placed pieces.
+    pub shared: Arc<Shared>,
 }
 
-/// Where an entry's answer goes.
+/// How an answer is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// A raw file.
+    File,
+    /// A `.tar.gz`, extracted as it arrives.
+    Tar,
+    /// A tarball when `Content-Disposition` names one, else a raw file (`check_path`).
+    Either,
+}
+
+/// Where an answer goes and what it must hold.
 pub struct Target {
-    pub fetch: Fetch,
-    /// The part file of a single-file answer.
+    pub answer: Answer,
+    /// The part file of a raw file.
     pub part: PathBuf,
     /// Holds the ETag / Last-Modified of the part file, for `If-Range`.
     pub validator: PathBuf,
     /// Where a tarball is extracted.
     pub extract: PathBuf,
+    /// K1: the server host and archive file a tarball answer is written to, if it can be one.
+    pub archive: Option<String>,
+    /// What the tree listed: a tarball's files relative to its folder with their sizes; a
+    /// raw file must be the only one listed, with its size. `None`: not listed (events).
+    pub expect: Option<Vec<(String, u64)>>,
 }
 
 /// What a download produced.
@@ -48,8 +68,13 @@ pub struct Target {
 pub enum Got {
     /// A single file, in `Target::part`.
     File { record: FileRecord, resumed: bool },
-    /// An extracted tarball, in `Target::extract` (paths relative to it).
-    Tree(Vec<FileRecord>),
+    /// An extracted tarball, in `Target::extract` (paths relative to it), checked against the
+    /// listing: files it lacked are in `missing` (fetch them one by one); files the listing
+    /// does not have were deleted.
+    Tree {
+        files: Vec<FileRecord>,
+        missing: Vec<(String, u64)>,
+    },
 }
 
 /// A failed attempt or download.
@@ -59,6 +84,10 @@ pub struct Failure {
     pub message: String,
     transient: bool,
     retry_after: Option<Duration>,
+    /// The server's own words, for `-v` only (they name its absolute paths).
+    pub debug: Option<String>,
+    /// For a full disk: the bytes the failed download needed (its declared length).
+    pub needed: Option<u64>,
 }
 
 impl Failure {
@@ -68,6 +97,8 @@ impl Failure {
             message: message.into(),
             transient,
             retry_after: None,
+            debug: None,
+            needed: None,
         }
     }
 
@@ -77,11 +108,23 @@ impl Failure {
             transient: err.is_transient(),
             retry_after: err.retry_after(),
             message: err.to_string(),
+            debug: None,
+            needed: None,
         }
     }
 
+    /// A disk error; a full disk gets its own code (the version fills in the numbers).
     pub fn io(e: io::Error) -> Self {
+        if space::is_full(&e) {
+            return Self::new(Code::NoSpace, false, format!("writing to disk: {e}"));
+        }
         Self::new(Code::Failure, false, format!("writing to disk: {e}"))
+    }
+
+    /// The same failure, its message prefixed (which file or piece it is about).
+    pub fn about(mut self, what: &str) -> Self {
+        self.message = format!("{what}: {}", self.message);
+        self
     }
 }
 
@@ -96,30 +139,56 @@ impl Transient for Failure {
 }
 
 impl Downloader {
-    /// Downloads `url` into `target`, retrying transient failures under the `--retries` policy.
-    pub async fn fetch(&self, label: &str, url: &Url, target: &Target) -> Result<Got, Failure> {
-        let _slot = self.slots.acquire().await.expect("semaphore never closed");
+    /// Downloads `url` into `target`, retrying transient failures under the `--retries` policy;
+    /// a failure that used every attempt says so.
+    pub async fn fetch(&self, item: Item<'_>, url: &Url, target: &Target) -> Result<Got, Failure> {
+        let policy = RetryPolicy::retries(self.retries);
         // `Got::File::resumed` is the last attempt's: the file holds earlier bytes only when
         // that attempt continued them.
-        RetryPolicy::retries(self.retries)
+        let result = policy
             .run(
-                || self.attempt(label, url, target),
+                || self.attempt(item, url, target),
                 |r| {
                     let retry = Retry {
                         attempt: r.attempt,
                         wait: r.wait,
                         why: &r.error.message,
                     };
-                    self.progress.retrying(Item::entry(label), retry);
+                    self.progress.retrying(item, retry);
                 },
             )
-            .await
+            .await;
+        result.map_err(|mut f| {
+            if f.transient && policy.attempts() > 1 {
+                f.message = format!("{} (after {} attempts)", f.message, policy.attempts());
+            }
+            f
+        })
     }
 
-    async fn attempt(&self, label: &str, url: &Url, target: &Target) -> Result<Got, Failure> {
-        let resume = match target.fetch {
-            Fetch::File | Fetch::FileOrDir => resume_point(&target.part, &target.validator),
-            _ => None,
+    async fn attempt(&self, item: Item<'_>, url: &Url, target: &Target) -> Result<Got, Failure> {
+        // K1 first, then a slot: a request waiting for the server's archive holds no slot.
+        let k1 = match &target.archive {
+            Some(key) => Some(self.shared.archive(key).await),
+            None => None,
+        };
+        let _slot = self.slots.acquire().await.expect("semaphore never closed");
+        let got = self.request(item, url, target).await?;
+        drop(k1);
+        match got {
+            Got::Tree { files, .. } => check::tree(files, target),
+            Got::File { record, resumed } => {
+                check::file(&record, target)?;
+                Ok(Got::File { record, resumed })
+            }
+        }
+    }
+
+    /// One request, its body written or extracted; the body has fully arrived when it returns.
+    async fn request(&self, item: Item<'_>, url: &Url, target: &Target) -> Result<Got, Failure> {
+        let resume = match target.answer {
+            Answer::File | Answer::Either => resume_point(&target.part, &target.validator),
+            Answer::Tar => None,
         };
         let asked = resume.as_ref().map(|(offset, validator)| Resume {
             offset: *offset,
@@ -133,10 +202,10 @@ impl Downloader {
             .map_err(|_| self.stalled("waiting for the answer"))?
             .map_err(Failure::from_api)?;
         let offset = resume_offset(asked, &download, target)?;
-        let is_tar = match target.fetch {
-            Fetch::Dir | Fetch::Events => true,
-            Fetch::File => false,
-            Fetch::FileOrDir => disposition_is_tar(download.content_disposition()),
+        let is_tar = match target.answer {
+            Answer::Tar => true,
+            Answer::File => false,
+            Answer::Either => disposition_is_tar(download.content_disposition()),
         };
         let declared = download.content_length();
         let sink = if is_tar {
@@ -148,21 +217,28 @@ impl Downloader {
                 offset,
             }
         };
-        self.progress.started(Item::entry(label), declared);
+        self.progress.started(item, declared);
         let (tx, rx) = mpsc::channel::<Vec<Bytes>>(BATCHES_IN_FLIGHT);
         let writer = tokio::task::spawn_blocking(move || sink.run(rx));
-        let streamed = self.stream(label, download, declared, tx).await;
+        let streamed = self.stream(item, download, declared, tx).await;
         let written = writer
             .await
             .map_err(|e| Failure::new(Code::Failure, false, format!("writer task: {e}")))?;
-        streamed?;
-        written
+        // A disk error explains a stream the writer stopped reading.
+        match (streamed, written) {
+            (_, Err(mut f)) if f.code == Code::NoSpace => {
+                f.needed = declared.map(|d| d + offset);
+                Err(f)
+            }
+            (Err(f), _) => Err(f),
+            (Ok(()), written) => written,
+        }
     }
 
     /// Moves the body into the writer's channel; errors on a stall or a cut body.
     async fn stream(
         &self,
-        label: &str,
+        item: Item<'_>,
         mut body: Download,
         declared: Option<u64>,
         tx: mpsc::Sender<Vec<Bytes>>,
@@ -176,8 +252,7 @@ impl Downloader {
                 Ok(Err(e)) => break Err(cut_or_broken(received, declared, &e.to_string())),
                 Ok(Ok(Some(chunk))) => {
                     received += chunk.len() as u64;
-                    self.progress
-                        .advanced(Item::entry(label), chunk.len() as u64);
+                    self.progress.advanced(item, chunk.len() as u64);
                     // A closed channel: the writer stopped early; its own result says why.
                     if let Some(full) = batch.push(chunk)
                         && tx.send(full).await.is_err()

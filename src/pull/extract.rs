@@ -176,6 +176,7 @@ fn record(rel: &Path, size: u64, blake3: String, link: Option<String>) -> FileRe
         size,
         blake3,
         link,
+        mtime_ns: None,
     }
 }
 

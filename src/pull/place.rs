@@ -1,18 +1,20 @@
-//! The staging folder beside a version's destination: lock, resume journal, placing finished
-//! entries, and the final swap (old copy aside, staging in, old copy deleted).
+//! The staging folder beside a version's destination: resume journal, placing finished pieces,
+//! and the final swap (old copy aside, staging in, old copy deleted), under the version's lock
+//! ([`VersionLock`]).
 //!
 //! Layout under `<root>/<kind>s/`: `<version>/` (final), `.<version>.pxa-partial/` (staging,
 //! whose `.pxa/` holds the journal, part files and extraction folders), `.<version>.pxa-old/`
 //! (the previous copy during the swap) and `.<version>.pxa-lock`.
 
 use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::verify::{FileRecord, MANIFEST, Manifest};
+use super::lock::VersionLock;
+use super::verify::{FileRecord, MANIFEST, Manifest, mtime_ns};
 
 const WORK: &str = ".pxa";
 const JOURNAL: &str = "journal.jsonl";
@@ -27,7 +29,7 @@ pub fn is_internal(name: &str) -> bool {
                 .any(|s| name.ends_with(s)))
 }
 
-/// One finished entry, as the journal records it.
+/// One finished piece, as the journal records it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Done {
     key: String,
@@ -39,85 +41,105 @@ pub struct Staging {
     pub dir: PathBuf,
     pub dest: PathBuf,
     old: PathBuf,
-    lock_path: PathBuf,
-    _lock: File,
+    lock: VersionLock,
+    /// Whether downloads happen (a work folder with a journal); metadata-only pulls have none.
+    work: bool,
     done: HashMap<String, Vec<FileRecord>>,
 }
 
-/// Another pull holds the lock on this version.
-#[derive(Debug, thiserror::Error)]
-#[error("another pxa pull is writing {0}")]
-pub struct Busy(pub String);
-
 impl Staging {
-    /// Locks the version, recovers from an interrupted swap, and opens (or starts) the staging
-    /// folder. A staging folder made for another plan (`fingerprint`) is discarded.
-    pub fn open(kind_dir: &Path, version: &str, fingerprint: &str) -> anyhow::Result<Self> {
-        fs::create_dir_all(kind_dir)?;
+    /// Recovers from an interrupted swap and opens (or starts) the staging folder of the
+    /// locked version. With `work`, a staging folder made for the same plan (`fingerprint`) is
+    /// resumed (its journal read), one made for another plan discarded; without, the folder
+    /// starts empty.
+    pub fn open(
+        lock: VersionLock,
+        kind_dir: &Path,
+        version: &str,
+        fingerprint: &str,
+        work: bool,
+    ) -> io::Result<Self> {
         let dest = kind_dir.join(version);
         let dir = kind_dir.join(format!(".{version}.pxa-partial"));
         let old = kind_dir.join(format!(".{version}.pxa-old"));
-        let lock_path = kind_dir.join(format!(".{version}.pxa-lock"));
-        let lock = acquire(&lock_path).map_err(|e| match e {
-            Some(e) => anyhow::Error::from(e),
-            None => Busy(dest.display().to_string()).into(),
-        })?;
-        if old.exists() {
-            if dest.exists() {
-                fs::remove_dir_all(&old)?;
+        if fs::symlink_metadata(&old).is_ok() {
+            if fs::symlink_metadata(&dest).is_ok() {
+                remove_any(&old)?;
             } else {
                 fs::rename(&old, &dest)?;
             }
         }
-        let work = dir.join(WORK);
-        let same_plan = fs::read_to_string(work.join("plan")).is_ok_and(|p| p == fingerprint);
-        if !same_plan && dir.exists() {
-            fs::remove_dir_all(&dir)?;
+        let work_dir = dir.join(WORK);
+        let same_plan =
+            work && fs::read_to_string(work_dir.join("plan")).is_ok_and(|p| p == fingerprint);
+        if !same_plan {
+            remove_any(&dir)?;
         }
-        fs::create_dir_all(work.join("x"))?;
-        fs::create_dir_all(work.join("parts"))?;
-        fs::write(work.join("plan"), fingerprint)?;
-        let done = load_journal(&dir);
+        fs::create_dir_all(&dir)?;
+        let mut done = HashMap::new();
+        if work {
+            fs::create_dir_all(work_dir.join("x"))?;
+            fs::create_dir_all(work_dir.join("parts"))?;
+            fs::write(work_dir.join("plan"), fingerprint)?;
+            done = load_journal(&dir);
+        }
         Ok(Self {
             dir,
             dest,
             old,
-            lock_path,
-            _lock: lock,
+            lock,
+            work,
             done,
         })
     }
 
-    /// The files of an entry finished by an earlier run, if they are all still there.
+    /// The files of a piece finished by an earlier run, if they are all still there.
     pub fn finished(&self, key: &str) -> Option<&Vec<FileRecord>> {
         self.done.get(key)
     }
 
-    /// `.pxa/parts/<n>.part` and its validator file, for a single-file entry.
-    pub fn part_paths(&self, n: usize) -> (PathBuf, PathBuf) {
+    /// `.pxa/parts/<id>.part` and its validator file, for a raw file.
+    pub fn part_paths(&self, id: &str) -> (PathBuf, PathBuf) {
         let parts = self.dir.join(WORK).join("parts");
         (
-            parts.join(format!("{n}.part")),
-            parts.join(format!("{n}.validator")),
+            parts.join(format!("{id}.part")),
+            parts.join(format!("{id}.validator")),
         )
     }
 
-    /// `.pxa/x/<n>`: where an entry's tarball is extracted before being placed.
-    pub fn extract_dir(&self, n: usize) -> PathBuf {
-        self.dir.join(WORK).join("x").join(n.to_string())
+    /// `.pxa/x/<id>`: where a tarball is extracted before being placed.
+    pub fn extract_dir(&self, id: &str) -> PathBuf {
+        self.dir.join(WORK).join("x").join(id)
+    }
+
+    /// Removes the part files and extraction folders (what a full disk left and nothing can
+    /// continue: the CE server ignores `Range`); placed pieces and the journal stay.
+    pub fn drop_partial(&self) -> io::Result<()> {
+        for sub in ["parts", "x"] {
+            let path = self.dir.join(WORK).join(sub);
+            remove_any(&path)?;
+            fs::create_dir_all(&path)?;
+        }
+        Ok(())
     }
 
     /// Moves a finished file or folder to `rel` in the staging folder (`""`: merged at the root).
     pub fn place(&self, from: &Path, rel: &str) -> io::Result<()> {
-        if rel.is_empty() {
-            return merge(from, &self.dir);
-        }
+        place_into(&self.dir, from, rel)
+    }
+
+    /// Puts a copy of `from` (a file of the previous copy) at `rel`: a hard link when the
+    /// filesystem allows one (the previous copy is deleted at the swap), else a copy.
+    pub fn link(&self, from: &Path, rel: &str) -> io::Result<()> {
         let to = self.dir.join(rel);
         if let Some(parent) = to.parent() {
             fs::create_dir_all(parent)?;
         }
         remove_any(&to)?;
-        fs::rename(from, to)
+        if fs::hard_link(from, &to).is_err() {
+            fs::copy(from, &to)?;
+        }
+        Ok(())
     }
 
     /// Merges the children of `from` into the staging root (event packages).
@@ -125,18 +147,19 @@ impl Staging {
         merge(from, &self.dir)
     }
 
-    /// Appends a finished entry to the journal.
+    /// Appends a finished piece to the journal. Not synced: on resume every journalled file
+    /// must still be there with its size, and a lost line only costs a download.
     pub fn record(&self, key: &str, files: &[FileRecord]) -> io::Result<()> {
-        let line = serde_json::to_string(&Done {
+        let mut line = serde_json::to_string(&Done {
             key: key.to_string(),
             files: files.to_vec(),
         })?;
-        let mut f = OpenOptions::new()
+        line.push('\n');
+        OpenOptions::new()
             .create(true)
             .append(true)
-            .open(self.dir.join(WORK).join(JOURNAL))?;
-        f.write_all(format!("{line}\n").as_bytes())?;
-        f.sync_data()
+            .open(self.dir.join(WORK).join(JOURNAL))?
+            .write_all(line.as_bytes())
     }
 
     /// Writes a metadata file into the staging folder.
@@ -144,57 +167,48 @@ impl Staging {
         fs::write(self.dir.join(name), content)
     }
 
-    /// Writes the manifest, drops the work folder, and swaps the staging folder into place.
-    pub fn commit(self, manifest: &Manifest) -> io::Result<PathBuf> {
-        fs::remove_dir_all(self.dir.join(WORK))?;
-        let mut f = File::create(self.dir.join(MANIFEST))?;
-        serde_json::to_writer_pretty(&mut f, manifest)?;
-        f.write_all(b"\n")?;
-        f.sync_all()?;
-        if self.dest.exists() {
+    /// Writes the manifest (each file's modification time added), drops the work folder, and
+    /// swaps the staging folder into place. Nothing is synced: the swap is atomic for every
+    /// reader and against a crash of pxa; what a power loss leaves is the filesystem's
+    /// (`pxa verify` tells). Syncing the manifest alone promised nothing more, and made a
+    /// pull wait for every byte any earlier write left in the page cache (ext4 commits a
+    /// file's sync with all the data of its journal transaction).
+    pub fn commit(self, mut manifest: Manifest) -> io::Result<PathBuf> {
+        if self.work {
+            fs::remove_dir_all(self.dir.join(WORK))?;
+        }
+        for f in manifest.files.iter_mut().filter(|f| f.link.is_none()) {
+            f.mtime_ns = fs::metadata(self.dir.join(&f.path))
+                .ok()
+                .and_then(|m| mtime_ns(&m));
+        }
+        let mut text = serde_json::to_vec_pretty(&manifest)?;
+        text.push(b'\n');
+        fs::write(self.dir.join(MANIFEST), &text)?;
+        if fs::symlink_metadata(&self.dest).is_ok() {
             fs::rename(&self.dest, &self.old)?;
         }
         fs::rename(&self.dir, &self.dest)?;
-        if self.old.exists() {
+        if fs::symlink_metadata(&self.old).is_ok() {
             fs::remove_dir_all(&self.old)?;
         }
-        let _ = fs::remove_file(&self.lock_path);
+        let _ = fs::remove_file(&self.lock.path);
         Ok(self.dest)
     }
 }
 
-/// Opens and locks the lock file; `Err(None)` when another pull holds it. A pull that finished
-/// removes the file while holding the lock, so after locking we check the path still names the
-/// file we locked, and start over if it does not (else two pulls could hold two different files).
-fn acquire(path: &Path) -> Result<File, Option<io::Error>> {
-    loop {
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)
-            .map_err(Some)?;
-        if lock.try_lock().is_err() {
-            return Err(None);
-        }
-        if same_file(&lock, path) {
-            return Ok(lock);
-        }
+/// Moves a finished file or folder to `rel` in `dir` (`""`: merged into it), replacing what
+/// is there.
+pub fn place_into(dir: &Path, from: &Path, rel: &str) -> io::Result<()> {
+    if rel.is_empty() {
+        return merge(from, dir);
     }
-}
-
-#[cfg(unix)]
-fn same_file(file: &File, path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), fs::metadata(path)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
+    let to = dir.join(rel);
+    if let Some(parent) = to.parent() {
+        fs::create_dir_all(parent)?;
     }
-}
-
-#[cfg(not(unix))]
-fn same_file(_file: &File, path: &Path) -> bool {
-    path.exists()
+    remove_any(&to)?;
+    fs::rename(from, to)
 }
 
 fn load_journal(dir: &Path) -> HashMap<String, Vec<FileRecord>> {
@@ -255,6 +269,8 @@ mod tests {
             project: None,
             uuid: None,
             pulled_at: "t".into(),
+            plan: None,
+            streams: None,
             files: vec![],
         }
     }
@@ -275,29 +291,46 @@ mod tests {
         }
     }
 
+    fn lock(kd: &Path) -> Result<VersionLock, super::super::lock::LockError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        rt.block_on(VersionLock::acquire(
+            kd,
+            "v",
+            std::time::Duration::ZERO,
+            || {},
+        ))
+        .map(|(l, _)| l)
+    }
+
     #[test]
     fn swap_replaces_the_old_copy_and_resume_keeps_the_journal() {
         let root = tempfile::tempdir().unwrap();
         let kd = root.path().join("artifacts");
         fs::create_dir_all(kd.join("v")).unwrap();
         fs::write(kd.join("v/old.txt"), "old").unwrap();
-        let s = Staging::open(&kd, "v", "plan-1").unwrap();
-        assert!(Staging::open(&kd, "v", "plan-1").is_err(), "locked");
+        let s = Staging::open(lock(&kd).unwrap(), &kd, "v", "plan-1", true).unwrap();
+        assert!(lock(&kd).is_err(), "locked");
         s.write("a.txt", "A").unwrap();
         let rec = super::super::verify::record_of(&s.dir, "a.txt").unwrap();
         s.record("0:a", std::slice::from_ref(&rec)).unwrap();
         drop(s);
         // Same plan: resumed.
-        let s = Staging::open(&kd, "v", "plan-1").unwrap();
+        let s = Staging::open(lock(&kd).unwrap(), &kd, "v", "plan-1", true).unwrap();
         assert_eq!(s.finished("0:a").unwrap(), &vec![rec]);
         drop(s);
         // The previous copy is still untouched until commit.
         assert_eq!(fs::read_to_string(kd.join("v/old.txt")).unwrap(), "old");
         // Another plan: started afresh.
-        let s = Staging::open(&kd, "v", "plan-2").unwrap();
+        let s = Staging::open(lock(&kd).unwrap(), &kd, "v", "plan-2", true).unwrap();
         assert!(s.finished("0:a").is_none());
         s.write("b.txt", "B").unwrap();
-        let dest = s.commit(&manifest()).unwrap();
+        let mut m = manifest();
+        m.files
+            .push(super::super::verify::record_of(&s.dir, "b.txt").unwrap());
+        let dest = s.commit(m).unwrap();
         assert!(dest.join("b.txt").exists());
         assert!(!dest.join("old.txt").exists());
         assert!(!dest.join(WORK).exists());
@@ -306,5 +339,30 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("v")]);
+        let written = super::super::verify::read_manifest(&dest).unwrap();
+        let mtime = fs::metadata(dest.join("b.txt"))
+            .map(|m| mtime_ns(&m))
+            .unwrap();
+        assert!(mtime.is_some());
+        assert_eq!(
+            written.files[0].mtime_ns, mtime,
+            "the manifest records the mtime"
+        );
+    }
+
+    #[test]
+    fn a_metadata_only_version_has_no_work_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let kd = root.path().join("artifacts");
+        let s = Staging::open(lock(&kd).unwrap(), &kd, "v", "p", false).unwrap();
+        assert!(!s.dir.join(WORK).exists());
+        s.write("version.plx.json", "{}").unwrap();
+        let dest = s.commit(manifest()).unwrap();
+        let mut names: Vec<_> = fs::read_dir(&dest)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, [MANIFEST, "version.plx.json"]);
     }
 }

@@ -36,6 +36,19 @@ pub struct Entry {
     claims: Vec<String>,
 }
 
+impl Entry {
+    /// The run-relative paths this entry writes.
+    pub fn claims(&self) -> impl Iterator<Item = &str> {
+        self.claims.iter().map(String::as_str)
+    }
+
+    /// The archive file the server writes an event package to, `<run>.<kind>.<name>.tar.gz`
+    /// (two requests for it at once can receive each other's bytes, §13.3).
+    pub fn events_archive(&self, run: &str) -> String {
+        format!("{run}.{}.{}.tar.gz", self.kind, self.name)
+    }
+}
+
 const SINGLE_FILE_EVENTS: &[&str] = &[
     "metric",
     "chart",
@@ -124,7 +137,9 @@ pub fn relativize(path: &str, uuid: &str) -> Option<String> {
     Some(kept.join("/"))
 }
 
-fn overlaps(a: &str, b: &str) -> bool {
+/// Whether two run-relative paths are equal or one lies inside the other (`""` is the run's
+/// root, above everything).
+pub fn overlaps(a: &str, b: &str) -> bool {
     a.is_empty()
         || b.is_empty()
         || a == b
@@ -147,7 +162,7 @@ pub fn entries(lineage: &[RunArtifact], base: &StreamBase) -> Result<Vec<Entry>,
             .ok_or_else(|| format!("lineage entry `{name}` has an unsafe path `{path}`"))?;
         let (url, claims) = match fetch {
             Fetch::File => (
-                base.url(&["artifact"], &[("path", &rel)]),
+                base.url(&["artifact"], &[("path", &rel), ("force", "true")]),
                 vec![rel.clone()],
             ),
             Fetch::Dir => (
@@ -248,7 +263,7 @@ mod tests {
         assert_eq!(
             e[0].url.as_str(),
             format!(
-                "https://agent.example/base/streams/v1/ns/acme/p/runs/{U}/artifact?path=outputs%2Fa+b.txt&connection=store-1"
+                "https://agent.example/base/streams/v1/ns/acme/p/runs/{U}/artifact?path=outputs%2Fa+b.txt&force=true&connection=store-1"
             )
         );
         let plain = StreamBase::new(&host, "acme", "p", U, &RunSettings::default());

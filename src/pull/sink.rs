@@ -35,11 +35,15 @@ impl Sink {
                     fs::remove_dir_all(&into).map_err(Failure::io)?;
                 }
                 extract_tar_gz(ChannelReader::new(batches), &into)
-                    .map(Got::Tree)
+                    .map(|files| Got::Tree {
+                        files,
+                        missing: Vec::new(),
+                    })
                     .map_err(|e| match e {
                         ExtractError::Unsafe(u) => {
                             Failure::new(Code::Integrity, false, u.to_string())
                         }
+                        ExtractError::Io(e) if super::space::is_full(&e) => Failure::io(e),
                         ExtractError::Io(e) => Failure::new(
                             Code::Integrity,
                             true,
@@ -85,6 +89,7 @@ fn write_part(
         size: total,
         blake3: hasher.finalize().to_hex().to_string(),
         link: None,
+        mtime_ns: None,
     })
 }
 

@@ -27,6 +27,11 @@ pub struct FileRecord {
     /// For a symbolic link: where it points (relative, inside the version folder).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    /// The file's modification time when the pull placed it, in nanoseconds since the epoch:
+    /// a file with this time and size still holds the bytes hashed (`pull --skip-existing`
+    /// keeps it without reading it). Not part of `verify`, which always hashes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtime_ns: Option<u64>,
 }
 
 impl FileRecord {
@@ -51,7 +56,27 @@ pub struct Manifest {
     #[serde(default)]
     pub uuid: Option<String>,
     pub pulled_at: String,
+    /// What the pull was made from (the version's state and its lineage requests): a pull
+    /// that waited for this one can tell that it pulled the same thing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    /// Where the version's run served its files: a re-pull with `--skip-existing` starts from
+    /// it instead of asking for the run again (and asks when it no longer answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streams: Option<Streams>,
     pub files: Vec<FileRecord>,
+}
+
+/// A run's streams as a manifest records them ([`crate::api::StreamBase`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Streams {
+    pub base: String,
+    pub namespace: String,
+    pub owner: String,
+    pub project: String,
+    pub uuid: String,
+    #[serde(default)]
+    pub connection: Option<String>,
 }
 
 /// Hashes any reader, returning (bytes read, hex BLAKE3).
@@ -92,7 +117,15 @@ pub fn record_of(dir: &Path, rel: &str) -> io::Result<FileRecord> {
         size,
         blake3,
         link: None,
+        mtime_ns: None,
     })
+}
+
+/// A file's modification time in nanoseconds since the epoch, when the system gives one.
+pub fn mtime_ns(meta: &std::fs::Metadata) -> Option<u64> {
+    let t = meta.modified().ok()?;
+    let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+    u64::try_from(d.as_nanos()).ok()
 }
 
 /// One difference between a manifest and the folder.
@@ -244,6 +277,8 @@ mod tests {
             project: None,
             uuid: None,
             pulled_at: "now".into(),
+            plan: None,
+            streams: None,
             files,
         };
         std::fs::write(d.join(MANIFEST), serde_json::to_vec(&m).unwrap()).unwrap();

@@ -166,6 +166,7 @@ fn write(job: &Job) -> io::Result<FileRecord> {
         size: job.data.len() as u64,
         blake3: blake3::hash(&job.data).to_hex().to_string(),
         link: None,
+        mtime_ns: None,
     })
 }
 

@@ -3,6 +3,7 @@
 //! `#[ignore = "needs the sandbox"]`.
 
 mod compat;
+mod folders;
 mod load;
 mod names;
 mod paging;

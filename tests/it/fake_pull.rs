@@ -97,9 +97,10 @@ fn range_resume_against_a_server_that_honours_it() {
     let data = blob(1 << 20, 4);
     let lineage = json!([lin("big", "file", "outputs/big.bin")]);
     let served = data.clone();
+    let listed = vec![("outputs/big.bin".to_string(), data.len() as u64)];
     let fake = Server::start(api_then(
         vec![("v1", version_json("v1", lineage))],
-        move |req, nth| {
+        with_listed(listed, move |req, nth| {
             let etag = ("ETag".to_string(), "\"abc\"".to_string());
             if nth == 1 {
                 return Resp {
@@ -129,7 +130,7 @@ fn range_resume_against_a_server_that_honours_it() {
                 ],
                 ..reply(206, served[start..].to_vec())
             }
-        },
+        }),
     ));
     let root = tempfile::tempdir().unwrap();
     let (code, out, err) = pull(&fake.url, root.path(), &["--version", "v1", "-o", "json"]);
@@ -156,17 +157,15 @@ fn malicious_tarballs_are_refused_and_nothing_lands_outside() {
         ("absolute", tarball(&[("/etc/x", b"escape")])),
         ("symlink", symlink_tarball("root", "/")),
     ];
+    // Eight small files: one tarball in pxa's plan.
+    let listed: Vec<(String, u64)> = (0..8).map(|i| (format!("outputs/d/f{i}"), 1)).collect();
     for (what, tgz) in cases {
         let lineage = json!([lin("d", "dir", "outputs/d")]);
         let fake = Server::start(api_then(
             vec![("v1", version_json("v1", lineage))],
-            move |_, _| Resp {
-                headers: vec![(
-                    "Content-Disposition".into(),
-                    "inline; filename=\"d.tar.gz\"".into(),
-                )],
-                ..reply(200, tgz.clone())
-            },
+            with_listed(listed.clone(), move |_, _| {
+                disposition(reply(200, tgz.clone()), "d.tar.gz")
+            }),
         ));
         let outer = tempfile::tempdir().unwrap();
         let root = outer.path().join("root");
@@ -201,12 +200,13 @@ fn memory_stays_flat_while_streaming_a_large_file() {
         h.finalize().to_hex().to_string()
     };
     let lineage = json!([lin("big", "file", "outputs/big.bin")]);
+    let listed = vec![("outputs/big.bin".to_string(), (SIZE_MIB * MIB) as u64)];
     let fake = Server::start(api_then(
         vec![("v1", version_json("v1", lineage))],
-        move |_, _| Resp {
+        with_listed(listed, move |_, _| Resp {
             repeat: Some(SIZE_MIB),
             ..reply(200, block.clone())
-        },
+        }),
     ));
     let root = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
@@ -261,32 +261,40 @@ fn bad_arguments_are_refused_before_any_request() {
     assert!(!root.path().join("artifacts").exists());
 }
 
+/// A folder that lists as holding only a file of its own name is a link to a file or such a
+/// folder: pxa asks with `check_path`, and the answer's `Content-Disposition` says which.
 #[test]
-fn check_path_answers_a_file_or_a_tarball_by_content_disposition() {
+fn check_path_answers_a_link_as_a_file_and_a_folder_as_a_tarball() {
     let lineage = json!([
         lin("ds", "data", "inputs/data.csv"),
         lin("m", "model", "outputs/m")
     ]);
-    let model = tarball(&[("w.bin", b"weights"), ("sub/c.json", b"{}")]);
+    let store = Store::new(&[
+        ("inputs/data.csv", b"a,b\n1,2\n"),
+        ("outputs/m/w.bin", b"weights"),
+    ]);
+    let same = tarball(&[("same", b"abc")]);
     let fake = Server::start(api_then(
         vec![("v1", version_json("v1", lineage))],
         move |req, _| {
-            assert_eq!(req.param("check_path").as_deref(), Some("True"));
-            match req.param("path").as_deref() {
-                Some("inputs/data.csv") => Resp {
-                    headers: vec![(
-                        "Content-Disposition".into(),
-                        "inline; filename=\"data.csv\"".into(),
-                    )],
-                    ..reply(200, "a,b\n1,2\n")
-                },
-                _ => Resp {
-                    headers: vec![(
-                        "Content-Disposition".into(),
-                        "inline; filename=\"m.tar.gz\"".into(),
-                    )],
-                    ..reply(200, model.clone())
-                },
+            let path = req.param("path").unwrap_or_default();
+            let check = req.param("check_path").as_deref() == Some("True");
+            let listing = |v: Value| reply(200, v.to_string());
+            match (req.path.rsplit('/').next().unwrap_or(""), path.as_str()) {
+                ("tree", "outputs/m") => {
+                    listing(json!({"files": {"w.bin": 7}, "dirs": ["link", "same"]}))
+                }
+                ("tree", "outputs/m/link") => listing(json!({"files": {"link": 5}, "dirs": []})),
+                ("tree", "outputs/m/same") => listing(json!({"files": {"same": 3}, "dirs": []})),
+                ("artifacts", "outputs/m/link") if check => {
+                    disposition(reply(200, "linkd"), "target.bin")
+                }
+                ("artifacts", "outputs/m/same") if check => {
+                    disposition(reply(200, same.clone()), "same.tar.gz")
+                }
+                _ => store
+                    .answer(req)
+                    .unwrap_or_else(|| reply(400, "unexpected")),
             }
         },
     ));
@@ -294,16 +302,28 @@ fn check_path_answers_a_file_or_a_tarball_by_content_disposition() {
     let (code, _, err) = pull(&fake.url, root.path(), &["--version", "v1"]);
     assert_eq!(code, 0, "{err}");
     let dest = root.path().join("artifacts/v1");
+    let read = |p: &str| std::fs::read(dest.join(p)).unwrap();
+    assert_eq!(read("inputs/data.csv"), b"a,b\n1,2\n");
+    assert_eq!(read("outputs/m/w.bin"), b"weights");
+    assert_eq!(read("outputs/m/link"), b"linkd", "a link lands as the file");
     assert_eq!(
-        std::fs::read_to_string(dest.join("inputs/data.csv")).unwrap(),
-        "a,b\n1,2\n"
+        read("outputs/m/same/same"),
+        b"abc",
+        "a folder lands as a folder"
     );
-    assert_eq!(
-        std::fs::read(dest.join("outputs/m/w.bin")).unwrap(),
-        b"weights"
+    let checked = fake.hits("/artifacts", Some(("check_path", "True")));
+    assert_eq!(checked.len(), 2);
+    assert!(
+        checked
+            .iter()
+            .all(|r| r.param("force").as_deref() == Some("true"))
     );
-    assert_eq!(
-        std::fs::read(dest.join("outputs/m/sub/c.json")).unwrap(),
-        b"{}"
+    // Single files are asked for with force=true: the store's current bytes.
+    let files = fake.hits("/artifact", None);
+    assert_eq!(files.len(), 2);
+    assert!(
+        files
+            .iter()
+            .all(|r| r.param("force").as_deref() == Some("true"))
     );
 }

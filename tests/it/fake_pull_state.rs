@@ -32,6 +32,12 @@ fn a_failed_pull_keeps_the_previous_copy_and_resumes_without_refetching() {
             "events/image/c.plx",
             "outputs/a.txt",
             "outputs/b/deep/two.txt",
+            "outputs/b/more/f0.txt",
+            "outputs/b/more/f1.txt",
+            "outputs/b/more/f2.txt",
+            "outputs/b/more/f3.txt",
+            "outputs/b/more/f4.txt",
+            "outputs/b/more/f5.txt",
             "outputs/b/one.txt",
             "version.plx.json"
         ]
@@ -129,9 +135,13 @@ fn interrupted_pull(signal: &str) {
     ]);
     let slow = blob(100_000, 5);
     let first_slow = Arc::new(Mutex::new(true));
+    let listed = vec![
+        ("outputs/a.txt".to_string(), 1),
+        ("outputs/slow.bin".to_string(), 100_000),
+    ];
     let fake = Server::start(api_then(
         vec![("v1", version_json("v1", lineage))],
-        move |req, _| {
+        with_listed(listed, move |req, _| {
             if req.param("path").as_deref() == Some("outputs/a.txt") {
                 return reply(200, "A");
             }
@@ -141,7 +151,7 @@ fn interrupted_pull(signal: &str) {
                 stall_at: stall,
                 ..reply(200, slow.clone())
             }
-        },
+        }),
     ));
     let root = tempfile::tempdir().unwrap();
     let previous = root.path().join("artifacts/v1");
@@ -254,7 +264,7 @@ fn plain_progress_has_no_control_characters_and_json_progress_parses() {
         err.lines()
             .last()
             .unwrap()
-            .starts_with("pulled 1 version: 5 files"),
+            .starts_with("pulled 1 version: 11 files"),
         "{err}"
     );
     let home = tempfile::tempdir().unwrap();
@@ -314,12 +324,20 @@ fn staging_from_an_older_state_of_the_version_is_not_reused() {
     let updated = Arc::new(Mutex::new("2026-11-27T14:29:40Z".to_string()));
     let b_fails = Arc::new(Mutex::new(true));
     let (u2, f2) = (updated.clone(), b_fails.clone());
-    let streams = api_then(vec![], move |req, _| {
-        if req.param("path").as_deref() == Some("outputs/b.txt") && *f2.lock().unwrap() {
-            return reply(500, "");
-        }
-        reply(200, req.param("path").unwrap())
-    });
+    // Each file holds its own path.
+    let listed = vec![
+        ("outputs/a.txt".to_string(), 13),
+        ("outputs/b.txt".to_string(), 13),
+    ];
+    let streams = api_then(
+        vec![],
+        with_listed(listed, move |req, _| {
+            if req.param("path").as_deref() == Some("outputs/b.txt") && *f2.lock().unwrap() {
+                return reply(500, "");
+            }
+            reply(200, req.param("path").unwrap())
+        }),
+    );
     let fake = Server::start(Box::new(move |req: &Req, nth| {
         if req.path.ends_with("/versions/artifact/v1") {
             let mut v = version_json("v1", lineage.clone());
@@ -355,37 +373,4 @@ fn staging_from_an_older_state_of_the_version_is_not_reused() {
     )
     .unwrap();
     assert_eq!(v["updated_at"], "2026-11-28T00:00:00+00:00");
-}
-
-#[test]
-fn a_second_pull_of_the_same_version_is_refused_while_the_first_runs() {
-    let lineage = json!([lin("slow", "file", "outputs/slow.bin")]);
-    let fake = Server::start(api_then(
-        vec![("v1", version_json("v1", lineage))],
-        |_, _| Resp {
-            stall_at: Some(10),
-            ..reply(200, blob(1000, 7))
-        },
-    ));
-    let root = tempfile::tempdir().unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let mut first = pull_v1_in(&fake.url, root.path(), home.path(), &["--quiet"])
-        .process()
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while fake.hits("/artifact", None).is_empty() {
-        assert!(Instant::now() < deadline, "first pull did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let (code, _, err) = pull(&fake.url, root.path(), &["--version", "v1"]);
-    let _ = first.kill();
-    let _ = first.wait();
-    assert_eq!(code, 1, "{err}");
-    assert!(err.contains("another pxa pull is writing"), "{err}");
-    assert_eq!(
-        fake.hits("/artifact", None).len(),
-        1,
-        "the second pull downloaded"
-    );
 }

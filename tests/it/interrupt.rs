@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::support::fake::*;
-use crate::support::files::{assert_no_partial, blob, tarball, tree};
+use crate::support::files::{assert_no_partial, blob, tree};
 use crate::support::pxa;
 
 /// Spawns `pxa pull … v1` in the background.
@@ -58,9 +58,14 @@ fn slow_server(slow: Arc<AtomicBool>, data: Vec<u8>) -> Server {
         lin("slow", "file", "outputs/slow.bin")
     ]);
     let version = version_json("v1", lineage).to_string();
+    let listed = [("outputs/a.txt", 1), ("outputs/slow.bin", data.len())];
     Server::start(move |req, _| match req.path.as_str() {
         VERSION_PATH => ok(version.clone()),
         RUN_PATH => run_detail(),
+        p if p.ends_with("/tree") => {
+            let all = listed.iter().map(|(p, s)| (*p, *s as u64));
+            ok(listing(all, &req.param("path").unwrap_or_default()).to_string())
+        }
         _ if req.query.contains("a.txt") => ok("A"),
         _ if slow.load(Ordering::SeqCst) => {
             trickle(&data, data.len() / 40, Duration::from_millis(50))
@@ -79,10 +84,14 @@ fn two_pulls_of_one_version_at_once_leave_one_complete_copy() {
     wait_for("the first pull to download", || {
         server.count("/artifact") == 2
     });
+    // The second waits for the first, then finds the version pulled.
     let (code, out, err) = pull_v1(&server.url, root.path(), &[]);
-    assert_eq!(code, 1, "{err}");
-    assert!(out.is_empty());
-    assert!(err.contains("another pxa pull is writing"), "{err}");
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("waiting for another pxa pull of"), "{err}");
+    assert_eq!(
+        out.trim(),
+        root.path().join("artifacts/v1").display().to_string()
+    );
     assert_eq!(
         server.count("/artifact"),
         2,
@@ -135,30 +144,27 @@ fn sigint_exits_130_keeps_the_previous_copy_and_the_next_run_resumes() {
     );
 }
 
-/// v1 with four 2 MiB files and a directory, each trickled (~0.2 s per entry).
+/// v1 with four 2 MiB files and a directory of two 1 MiB files, every answer trickled
+/// (~0.2 s per file).
 fn many_entry_server() -> Server {
     let mut lineage: Vec<Value> = (0..4)
         .map(|i| lin(&format!("f{i}"), "file", &format!("outputs/f{i}.bin")))
         .collect();
     lineage.push(lin("d", "dir", "outputs/d"));
     let version = version_json("v1", json!(lineage)).to_string();
-    let files: Vec<Vec<u8>> = (0..4).map(|i| blob(2 << 20, 10 + i)).collect();
-    let dir = tarball(&[
-        ("x.bin", &blob(1 << 20, 20)),
-        ("sub/y.bin", &blob(1 << 20, 21)),
-    ]);
-    Server::start(move |req, _| {
-        let pace = |body: &[u8]| trickle(body, 128 << 10, Duration::from_millis(12));
-        match req.path.as_str() {
-            VERSION_PATH => ok(version.clone()),
-            RUN_PATH => run_detail(),
-            p if p.ends_with("/artifacts") => pace(&dir),
-            _ => {
-                let i = (0..4)
-                    .find(|i| req.query.contains(&format!("f{i}.bin")))
-                    .unwrap();
-                pace(&files[i])
-            }
+    let store = Store::default();
+    for i in 0..4 {
+        store.put(&format!("outputs/f{i}.bin"), &blob(2 << 20, 10 + i));
+    }
+    store.put("outputs/d/x.bin", &blob(1 << 20, 20));
+    store.put("outputs/d/sub/y.bin", &blob(1 << 20, 21));
+    Server::start(move |req, _| match req.path.as_str() {
+        VERSION_PATH => ok(version.clone()),
+        RUN_PATH => run_detail(),
+        p if p.ends_with("/tree") => Act::Send(store.answer(req).unwrap()),
+        _ => {
+            let whole = store.answer(req).expect("a streams request");
+            trickle(&whole.body, 128 << 10, Duration::from_millis(12))
         }
     })
 }
@@ -236,7 +242,7 @@ fn sigkill_at_random_moments_never_leaves_a_partial_file_at_a_final_path() {
 }
 
 #[test]
-fn many_pulls_of_one_version_at_once_either_pull_or_say_busy() {
+fn many_pulls_of_one_version_at_once_wait_for_each_other_and_all_succeed() {
     let server = many_entry_server();
     let (root, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (code, _, err) = pull_v1(&server.url, &root.path().join("reference"), &[]);
@@ -257,14 +263,15 @@ fn many_pulls_of_one_version_at_once_either_pull_or_say_busy() {
             .collect();
         for child in children {
             let (code, err) = finish(child);
-            let busy = err.contains("another pxa pull is writing");
-            assert!(
-                code == Some(0) || (code == Some(1) && busy),
-                "{code:?}: {err}"
-            );
-            *outcomes.entry((code, busy)).or_insert(0) += 1;
+            let waited = err.contains("waiting for another pxa pull of");
+            assert_eq!(code, Some(0), "{err}");
+            *outcomes.entry(waited).or_insert(0) += 1;
         }
         assert_whole(&target.join("artifacts/v1"), &reference);
     }
     eprintln!("{outcomes:?}");
+    assert!(
+        outcomes.get(&true).is_some_and(|n| *n > 0),
+        "no pull waited"
+    );
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::support::fake::*;
-use crate::support::files::{tarball, walk};
+use crate::support::files::walk;
 use crate::support::pxa_in;
 
 const TOKEN: &str = "pxaTOKENq7Zr19xK";
@@ -109,13 +109,14 @@ fn good_server() -> Server {
         lin("d", "dir", "outputs/d")
     ]);
     let version = version_json("v1", lineage).to_string();
-    let tgz = tarball(&[("one.txt", b"1")]);
+    let store = Store::new(&[("outputs/f.txt", b"file"), ("outputs/d/one.txt", b"1")]);
     Server::start(move |req, _| match req.path.as_str() {
         VERSION_PATH => ok(version.clone()),
         RUN_PATH => run_detail(),
-        p if p.ends_with("/artifacts") => ok(tgz.clone()),
-        p if p.ends_with("/artifact") => ok("file"),
-        _ => status(404, r#"{"detail":"Not found."}"#),
+        _ => match store.answer(req) {
+            Some(answer) => Act::Send(answer),
+            None => status(404, r#"{"detail":"Not found."}"#),
+        },
     })
 }
 

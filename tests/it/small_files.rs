@@ -1,5 +1,6 @@
-//! Load of small files: a version whose directory holds 5,000 small files is pulled with
-//! bounded memory (peak RSS) and bounded open file handles (polled in /proc while it runs).
+//! Load of small files: a version whose directory holds 5,000 small files (50 tarballs in pxa's
+//! plan, several extracted at once) is pulled with bounded memory (peak RSS) and bounded open
+//! file handles (polled in /proc while it runs).
 #![allow(clippy::print_stderr)]
 
 use std::path::Path;
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::support::fake::*;
-use crate::support::files::{blob, sha, tarball};
+use crate::support::files::{blob, sha};
 use crate::support::process::sample_until_exit;
 use crate::support::pxa;
 
@@ -54,18 +55,25 @@ fn five_thousand_small_files_with_bounded_memory_and_file_handles() {
         .zip(&bodies)
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
-    let tgz = tarball(&members);
     let lineage = json!([
         lin("data", "dir", "outputs/data"),
         lin("m", "file", "outputs/m.txt")
     ]);
     let version = version_json("v1", lineage).to_string();
+    let store = Store::new(&[("outputs/m.txt", b"metric")]);
+    for (name, body) in &members {
+        store.put(&format!("outputs/data/{name}"), body);
+    }
     let server = Server::start(move |req, _| match req.path.as_str() {
         VERSION_PATH => ok(version.clone()),
         RUN_PATH => run_detail(),
-        // Paced so the pull lasts long enough to be sampled many times.
-        p if p.ends_with("/artifacts") => trickle(&tgz, 64 << 10, Duration::from_millis(5)),
-        _ => ok("metric"),
+        // pxa's plan: one tarball per shard folder, 4 at once; paced so that the pull lasts
+        // long enough to be sampled many times.
+        p if p.ends_with("/artifacts") => {
+            let tgz = store.answer(req).expect("a tarball").body;
+            trickle(&tgz, 4 << 10, Duration::from_millis(5))
+        }
+        _ => Act::Send(store.answer(req).expect("a streams request")),
     });
     let root = tempfile::tempdir().unwrap();
     let (out, peak, fds, samples, took) = sampled_pull(&server, root.path());
@@ -98,10 +106,17 @@ fn five_hundred_single_file_entries_with_bounded_file_handles() {
         .map(|i| lin(&format!("e{i}"), "file", &format!("outputs/e{i:03}.txt")))
         .collect();
     let version = version_json("v1", json!(lineage)).to_string();
-    let server = Server::start(move |req, _| match req.path.as_str() {
+    // Each file holds its own path.
+    let listed = (0..N).map(|i| format!("outputs/e{i:03}.txt"));
+    let listed: Vec<(String, u64)> = listed.map(|p| (p, 16)).collect();
+    let streams = with_listed(listed, |req, _| Resp {
+        trickle: Some((4, Duration::from_millis(1))),
+        ..reply(200, req.param("path").unwrap())
+    });
+    let server = Server::start(move |req, nth| match req.path.as_str() {
         VERSION_PATH => ok(version.clone()),
         RUN_PATH => run_detail(),
-        _ => trickle(req.query.as_bytes(), 64, Duration::from_millis(1)),
+        _ => Act::Send(streams(req, nth)),
     });
     let root = tempfile::tempdir().unwrap();
     let (out, peak, fds, samples, took) = sampled_pull(&server, root.path());

@@ -10,6 +10,7 @@ pub mod project;
 pub mod proxy;
 pub mod sandbox;
 pub mod snapshot;
+pub mod tmpfs;
 
 pub use process::{Pxa, block_on, pxa, pxa_in, run};
 pub use sandbox::{Sandbox, sandbox};

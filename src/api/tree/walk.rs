@@ -364,7 +364,8 @@ fn is_missing(text: &str) -> bool {
     .any(|s| text.contains(s))
 }
 
-fn listing_error(run: &str, path: &str, text: String) -> WalkError {
+/// The error of a listing whose answer carries the server's `error` text: missing, or refused.
+pub fn listing_error(run: &str, path: &str, text: String) -> WalkError {
     if is_missing(&text) {
         WalkError::Missing {
             run: run.to_string(),

@@ -9,5 +9,7 @@ mod tests_costs;
 #[cfg(test)]
 mod tests_plan;
 
-pub use crate::api::tree::{Folder, Found, LIMITS, Limits, TreeFile, WalkError, walk, walk_entry};
+pub use crate::api::tree::{
+    Folder, Found, LIMITS, Limits, TreeFile, WalkError, listing_error, walk, walk_entry,
+};
 pub use plan::{COSTS, Contents, CostModel, How, Piece, Plan, is_text, plan};

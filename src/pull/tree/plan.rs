@@ -144,7 +144,8 @@ pub struct Piece {
 }
 
 impl Piece {
-    fn file(path: String, size: u64, costs: &CostModel) -> Self {
+    /// One file, one request.
+    pub fn file(path: String, size: u64, costs: &CostModel) -> Self {
         Self {
             how: How::File,
             cost: costs.per_file(size),

@@ -280,7 +280,7 @@ fn missing_version_exits_3_and_unreachable_server_exits_8() {
 #[ignore = "needs the sandbox"]
 fn a_cut_file_restarts_because_the_ce_server_ignores_range() {
     let sb = sandbox();
-    let proxy = CutProxy::start(&sb.host, "outputs%2Fbig.bin", 1_000_000);
+    let proxy = CutProxy::start(&sb.host, "/artifact?path=outputs%2Fbig.bin", 1_000_000);
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = pxa_pull(
         &sb,
@@ -305,7 +305,7 @@ fn a_cut_file_restarts_because_the_ce_server_ignores_range() {
     let log = proxy.log.lock().unwrap();
     let big: Vec<&(String, String)> = log
         .iter()
-        .filter(|(r, _)| r.contains("outputs%2Fbig.bin"))
+        .filter(|(r, _)| r.contains("/artifact?path=outputs%2Fbig.bin"))
         .collect();
     assert_eq!(big.len(), 2, "{log:?}");
     let retry = big[1].0.to_ascii_lowercase();

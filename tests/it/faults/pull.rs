@@ -3,23 +3,23 @@
 //! then is retried to a correct sha256 with a bounded number of requests.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 use crate::support::fake::*;
-use crate::support::files::{assert_no_partial, blob, sha, tarball, tree};
+use crate::support::files::{assert_no_partial, blob, sha, tree};
 
 const FILE: &str = "/artifact";
 const DIR: &str = "/artifacts";
 
-/// v1 with a single file `big` and a directory `d`; the script plays on the file's requests
-/// (or the directory's when `on_dir`), then `data` (current contents) is served whole.
+/// v1 with a single file `big` and a directory `d` (one tarball in pxa's plan: 42 files, most
+/// of them small); the script plays on the file's requests (or the directory's when `on_dir`),
+/// then the store's current contents are served whole.
 struct Pull {
     server: Server,
     script: Script,
-    data: Arc<Mutex<Vec<u8>>>,
+    store: Store,
     root: tempfile::TempDir,
 }
 
@@ -29,8 +29,9 @@ fn setup(on_dir: bool) -> Pull {
         lin("d", "dir", "outputs/d")
     ]);
     let version = version_json("v1", lineage).to_string();
-    let (script, data) = (Script::default(), Arc::new(Mutex::new(blob(300_000, 1))));
-    let (s, d) = (script.clone(), data.clone());
+    let (script, store) = (Script::default(), Store::default());
+    fill_store(&store, &blob(300_000, 1));
+    let (s, st) = (script.clone(), store.clone());
     let server = Server::start(move |req, _| {
         let path = req.path.as_str();
         if path == VERSION_PATH {
@@ -39,34 +40,32 @@ fn setup(on_dir: bool) -> Pull {
         if path == RUN_PATH {
             return run_detail();
         }
-        let whole = if path.ends_with(DIR) {
-            dir_tgz(&d.lock().unwrap())
-        } else {
-            d.lock().unwrap().clone()
-        };
-        if path.ends_with(DIR) == on_dir
+        let whole = st.answer(req).expect("a streams request");
+        if (path.ends_with(DIR) && on_dir || path.ends_with(FILE) && !on_dir)
             && let Some(act) = s.next()
         {
-            return fill(act, &whole);
+            return fill(act, &whole.body);
         }
-        with_header(
-            ok(whole),
-            "Content-Disposition",
-            "inline; filename=\"d.tar.gz\"",
-        )
+        Act::Send(whole)
     });
     let root = tempfile::tempdir().unwrap();
     Pull {
         server,
         script,
-        data,
+        store,
         root,
     }
 }
 
-/// The directory tarball made from the current data (two files).
-fn dir_tgz(data: &[u8]) -> Vec<u8> {
-    tarball(&[("a.bin", &data[..1000]), ("deep/b.bin", data)])
+/// The run's files made from `data`: the file, and the directory's two files from it beside
+/// forty small ones.
+fn fill_store(store: &Store, data: &[u8]) {
+    store.put("outputs/big.bin", data);
+    store.put("outputs/d/a.bin", &data[..1000]);
+    store.put("outputs/d/deep/b.bin", data);
+    for i in 0..40 {
+        store.put(&format!("outputs/d/f{i:02}"), &data[i..i + 10]);
+    }
 }
 
 /// A scripted `cut` or `trickle` act with an empty body gets the whole answer as its body.
@@ -107,7 +106,7 @@ impl Pull {
     /// New contents on the server for what follows.
     fn change(&self, seed: u64) -> Vec<u8> {
         let new = blob(300_000, seed);
-        *self.data.lock().unwrap() = new.clone();
+        fill_store(&self.store, &new);
         new
     }
 }
@@ -178,7 +177,7 @@ fn pull_a_directory_tarball_cut_at_0_50_or_99_percent_is_retried() {
 #[test]
 fn pull_a_trickle_slower_than_the_stall_timeout_in_total_succeeds() {
     let p = setup(false);
-    let data = p.data.lock().unwrap().clone();
+    let data = p.store.get("outputs/big.bin").unwrap();
     // 300 kB in 20 chunks, 150 ms apart: 3 s in all, never 1 s of silence.
     p.script
         .set(vec![trickle(&data, 15_000, Duration::from_millis(150))]);
@@ -252,13 +251,13 @@ fn pull_api_answers_cut_or_reset_are_retried_too() {
     let lineage = json!([lin("big", "file", "outputs/big.bin")]);
     let version = version_json("v1", lineage).to_string();
     let data = blob(50_000, 5);
-    let served = data.clone();
+    let store = Store::new(&[("outputs/big.bin", &data)]);
     let server = Server::start(move |req, nth| match (req.path.as_str(), nth) {
         (VERSION_PATH, 1) => cut(version.as_bytes(), 0.5),
         (VERSION_PATH, _) => ok(version.clone()),
         (RUN_PATH, 1) => Act::Reset,
         (RUN_PATH, _) => run_detail(),
-        _ => ok(served.clone()),
+        _ => Act::Send(store.answer(req).expect("a streams request")),
     });
     let root = tempfile::tempdir().unwrap();
     let (code, _, err) = pull_v1(&server.url, root.path(), &[]);

@@ -2,9 +2,11 @@
 //! reset the connection before any header, cut a body at any byte, stall it, trickle it slowly,
 //! stream it repeated, or answer any status and headers (a raw std `TcpListener`, one thread per
 //! connection, `Connection: close`). Every request is logged so tests can bound how many were
-//! sent. `registry` holds the registry answers (versions, lineage, runs) the suites serve.
+//! sent. `registry` holds the registry answers (versions, lineage, runs) the suites serve,
+//! `store` a run's files as the streams service lists and serves them.
 
 mod registry;
+mod store;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -13,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use registry::*;
+pub use store::*;
 
 /// A request as the server saw it.
 #[derive(Debug, Clone)]

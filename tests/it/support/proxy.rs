@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// A one-request-per-connection proxy in front of the sandbox that cuts the first answer to a
 /// request whose target contains `cut_match` after `cut_at` body bytes, and logs every
@@ -15,6 +16,21 @@ pub struct CutProxy {
 
 impl CutProxy {
     pub fn start(upstream: &str, cut_match: &'static str, cut_at: usize) -> Self {
+        Self::spawn(upstream, cut_match, Some(cut_at), Duration::ZERO)
+    }
+
+    /// A proxy that cuts nothing and holds every answer to a request whose target contains
+    /// `slow_match` for `delay` before passing it on (a slow server).
+    pub fn slow(upstream: &str, slow_match: &'static str, delay: Duration) -> Self {
+        Self::spawn(upstream, slow_match, None, delay)
+    }
+
+    fn spawn(
+        upstream: &str,
+        cut_match: &'static str,
+        cut_at: Option<usize>,
+        delay: Duration,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let upstream = upstream
@@ -28,7 +44,12 @@ impl CutProxy {
             for client in listener.incoming().flatten() {
                 let (up, log, cut_done) = (upstream.clone(), log2.clone(), cut_done.clone());
                 std::thread::spawn(move || {
-                    proxy_one(client, &up, &log, &cut_done, cut_match, cut_at)
+                    let how = How {
+                        cut_match,
+                        cut_at,
+                        delay,
+                    };
+                    proxy_one(client, &up, &log, &cut_done, &how)
                 });
             }
         });
@@ -36,13 +57,20 @@ impl CutProxy {
     }
 }
 
+/// What the proxy does to a request whose target contains `cut_match`: cut the first such
+/// answer after `cut_at` body bytes, and hold each for `delay`.
+struct How {
+    cut_match: &'static str,
+    cut_at: Option<usize>,
+    delay: Duration,
+}
+
 fn proxy_one(
     client: TcpStream,
     upstream: &str,
     log: &Mutex<Vec<(String, String)>>,
     cut_done: &Mutex<bool>,
-    cut_match: &str,
-    cut_at: usize,
+    how: &How,
 ) {
     let mut reader = BufReader::new(client.try_clone().unwrap());
     let mut head = String::new();
@@ -62,8 +90,13 @@ fn proxy_one(
     head.push_str("Connection: close\r\n\r\n");
     let mut server = TcpStream::connect(upstream).unwrap();
     server.write_all(head.as_bytes()).unwrap();
-    let cut = request.lines().next().unwrap_or("").contains(cut_match)
-        && !std::mem::replace(&mut *cut_done.lock().unwrap(), true);
+    let matches = request.lines().next().unwrap_or("").contains(how.cut_match);
+    if matches {
+        std::thread::sleep(how.delay);
+    }
+    let cut_at = how.cut_at.unwrap_or(usize::MAX);
+    let cut =
+        matches && how.cut_at.is_some() && !std::mem::replace(&mut *cut_done.lock().unwrap(), true);
     let mut answer = BufReader::new(server);
     let mut response_head = Vec::new();
     loop {

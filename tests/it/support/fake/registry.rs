@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Act, Req, Resp, Server, ok, reply};
+use super::{Act, Req, Resp, Server, Store, disposition, ok, reply, with_tree};
 use crate::support::files::tarball;
 use crate::support::process::{Pxa, pxa, pxa_in};
 
@@ -102,20 +102,34 @@ pub fn big_file_server(
     first: impl Fn(&[u8]) -> Resp + Send + Sync + 'static,
 ) -> Server {
     let lineage = json!([lin("big", "file", "outputs/big.bin")]);
+    let store = Store::new(&[("outputs/big.bin", &data)]);
     Server::start(api_then(
         vec![("v1", version_json("v1", lineage))],
-        move |req, nth| {
+        with_tree(store, move |req, nth| {
             assert_eq!(req.param("path").as_deref(), Some("outputs/big.bin"));
             if nth == 1 {
                 first(&data)
             } else {
                 reply(200, data.clone())
             }
-        },
+        }),
     ))
 }
 
-/// Three entries: a file, a directory tarball and an event package; `bad` makes `c` fail.
+/// The files of [`three_entry_server`]'s run: a file and a folder of eight small files (one
+/// tarball in pxa's plan).
+pub fn three_entry_store() -> Store {
+    let mut files: Vec<(String, Vec<u8>)> = vec![("outputs/a.txt".into(), b"A".to_vec())];
+    files.push(("outputs/b/one.txt".into(), b"1".to_vec()));
+    files.push(("outputs/b/deep/two.txt".into(), b"22".to_vec()));
+    for i in 0..6 {
+        files.push((format!("outputs/b/more/f{i}.txt"), vec![b'x'; i + 1]));
+    }
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (p.as_str(), &b[..])).collect();
+    Store::new(&refs)
+}
+
+/// Three entries: a file, a folder (one tarball) and an event package; `bad` makes `c` fail.
 pub fn three_entry_server(bad: Arc<Mutex<bool>>) -> Server {
     let lineage = json!([
         lin("a", "file", "outputs/a.txt"),
@@ -123,7 +137,7 @@ pub fn three_entry_server(bad: Arc<Mutex<bool>>) -> Server {
         {"name": "c", "kind": "image", "path": format!("{UUID}/events/image/c.plx"),
          "summary": {"is_event": true}},
     ]);
-    let b = tarball(&[("one.txt", b"1"), ("deep/two.txt", b"22")]);
+    let store = three_entry_store();
     let c = tarball(&[
         ("events/image/c.plx", b"ev"),
         ("assets/image/c/1.png", b"png"),
@@ -131,23 +145,14 @@ pub fn three_entry_server(bad: Arc<Mutex<bool>>) -> Server {
     Server::start(api_then(
         vec![("v1", version_json("v1", lineage))],
         move |req, _| {
-            let tgz = |data: &Vec<u8>| Resp {
-                headers: vec![(
-                    "Content-Disposition".into(),
-                    "inline; filename=\"x.tar.gz\"".into(),
-                )],
-                ..reply(200, data.clone())
-            };
-            if req.path.ends_with("/artifact") {
-                reply(200, "A")
-            } else if req.path.ends_with("/artifacts") {
-                tgz(&b)
-            } else if *bad.lock().unwrap() {
-                reply(500, "")
-            } else {
-                assert_eq!(req.param("names").as_deref(), Some("c"));
-                tgz(&c)
+            if let Some(answer) = store.answer(req) {
+                return answer;
             }
+            if *bad.lock().unwrap() {
+                return reply(500, "");
+            }
+            assert_eq!(req.param("names").as_deref(), Some("c"));
+            disposition(reply(200, c.clone()), "c.tar.gz")
         },
     ))
 }
