@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::fake::{Server, api_then, lin, ok, reply, version_json};
+use crate::support::fake::{Server, Store, api_then, lin, ok, reply, version_json};
 use crate::support::pxa;
 use crate::support::snapshot::assert_outcome;
 
@@ -127,9 +127,10 @@ fn errors_and_progress_quoting_the_server_are_escaped() {
         name = "error_quoting_the_server"
     );
     let lineage = json!([lin("e\u{1b}]0;t\u{7}", "file", "outputs/a.txt")]);
+    let store = Store::new(&[("outputs/a.txt", b"A")]);
     let pulls = Server::start(api_then(
         vec![("v1", version_json("v1", lineage))],
-        |_, _| reply(200, "A"),
+        move |req, _| store.answer(req).expect("a streams request"),
     ));
     let root = tempfile::tempdir().unwrap();
     let (code, _, err) = pxa()

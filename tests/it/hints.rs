@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::support::fake::{Server, api_then, lin, ok, reply, status, version_json};
+use crate::support::fake::{Server, Store, api_then, lin, ok, status, version_json};
 use crate::support::pxa;
 use crate::support::snapshot::assert_outcome;
 
@@ -125,9 +125,10 @@ fn retries_after_a_timeout_are_said_on_stderr() {
 #[test]
 fn one_pulled_file_is_one_file() {
     let lineage = json!([lin("a", "file", "outputs/a.txt")]);
+    let store = Store::new(&[("outputs/a.txt", b"A")]);
     let server = Server::start(api_then(
         vec![("v1", version_json("v1", lineage))],
-        |_, _| reply(200, "A"),
+        move |req, _| store.answer(req).expect("a streams request"),
     ));
     let root = tempfile::tempdir().unwrap();
     let (code, _, err) = pxa()
