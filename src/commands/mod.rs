@@ -24,13 +24,17 @@ use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
 
-use crate::api::client::Event;
+use crate::api::client::{Event, Observer};
 use crate::api::{Client, Kind, Registry};
 use crate::cli::{Cli, Command, GlobalArgs, VersionArgs};
 use crate::exit::CliError;
 use crate::output::{self, Format, Output, Printer};
+use crate::progress::{Item, Reporter, Retry};
 use crate::reference::{ProjectRef, Target, validate_version};
 use crate::settings::{Flags, Settings};
+
+/// Where a retried read is told: the warning's text and the event.
+type RetrySink = Arc<dyn Fn(&str, &Event<'_>) + Send + Sync>;
 
 /// The version name the official CLI uses when none is given.
 pub const DEFAULT_VERSION: &str = "latest";
@@ -54,27 +58,61 @@ impl Context {
     }
 
     /// The API client, built on first use (no TLS set-up for commands that do not need it).
+    /// A retried read is said on stderr as a warning (a slow failure is not silent).
     pub fn client(&self) -> Result<&Client> {
         if let Some(c) = self.client.get() {
             return Ok(c);
         }
         let client = Client::new(self.settings.client_config())
             .map_err(|e| CliError::usage(e.to_string()).with_hint(hints::client_setup(&e)))?;
-        // A retry is said on stderr (a slow failure is not silent); requests under -v.
+        let printer = self.printer().clone();
+        let retries: RetrySink = Arc::new(move |text: &str, _: &Event<'_>| printer.warn(text));
+        let client = client.with_observer(self.observer(retries));
+        Ok(self.client.get_or_init(|| client))
+    }
+
+    /// The client for a transfer engine: its retried reads are reported to `reporter` like its
+    /// downloads' retries (a plain line, a JSON event, or nothing with `--quiet`), not printed
+    /// as warnings that would break `--progress json` and `--quiet`.
+    pub fn client_reporting(&self, reporter: Arc<dyn Reporter>) -> Result<Client> {
+        let retries: RetrySink = Arc::new(move |_: &str, event: &Event<'_>| {
+            if let Event::Retrying {
+                wait,
+                attempt,
+                error,
+                ..
+            } = event
+            {
+                let why = error.to_string();
+                reporter.retrying(
+                    Item::entry("request"),
+                    Retry {
+                        attempt: *attempt,
+                        wait: *wait,
+                        why: &why,
+                    },
+                );
+            }
+        });
+        Ok(self.client()?.clone().with_observer(self.observer(retries)))
+    }
+
+    /// Watches the client: retries go to `retries`, requests to stderr under `-v`.
+    fn observer(&self, retries: RetrySink) -> Observer {
         let (printer, verbose) = (self.printer().clone(), self.settings.verbose);
-        let client = client.with_observer(Arc::new(move |event: &Event<'_>| match event {
+        Arc::new(move |event: &Event<'_>| match event {
             Event::Retrying {
                 attempt,
                 attempts,
                 error,
                 ..
-            } => printer.warn(&format!(
-                "{error}; trying again (attempt {attempt} of {attempts})"
-            )),
+            } => retries(
+                &format!("{error}; trying again (attempt {attempt} of {attempts})"),
+                event,
+            ),
             _ if verbose => printer.debug(format_args!("{}", verbose_line(event))),
             _ => {}
-        }));
-        Ok(self.client.get_or_init(|| client))
+        })
     }
 
     /// Where the command prints notes, warnings and prompts.

@@ -12,10 +12,11 @@ use serde_json::json;
 use tokio::sync::Semaphore;
 
 use super::{Context, hints};
-use crate::api::{ListParams, Registry};
+use crate::api::{Client, ListParams, Registry};
 use crate::cli::PullArgs;
 use crate::exit::{CliError, Code};
 use crate::output::progress::{Mode, Progress};
+use crate::progress::Reporter;
 use crate::pull::download::Downloader;
 use crate::pull::shared::Shared;
 use crate::pull::{Options, VersionReport, Wanted, in_the_way, kind_dir, pull_many, refused};
@@ -30,23 +31,23 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
         .clone()
         .unwrap_or_else(|| ctx.settings.offline_root.clone());
     check_root(&root, args.dry_run)?;
-    let client = ctx.client()?;
-    let (registry, wanted) = if bulk {
-        let registry = ctx.registry(ctx.project(bulk_project(&args)?)?);
-        check_in_the_way(&kind_dir(&root, &registry), [])?;
-        let wanted = select_many(&args, ctx, &registry).await?;
-        (registry, wanted)
-    } else {
-        select_one(&args, ctx)?
-    };
-    let names = wanted.iter().map(|w| w.name.as_str());
-    check_in_the_way(&kind_dir(&root, &registry), names)?;
     let mode = if args.quiet {
         Mode::None
     } else {
         args.progress
     };
     let progress = Arc::new(Progress::new(mode, ctx.printer().clone()));
+    let client = ctx.client_reporting(progress.clone())?;
+    let (registry, wanted) = if bulk {
+        let registry = ctx.registry(ctx.project(bulk_project(&args)?)?);
+        check_in_the_way(&kind_dir(&root, &registry), [])?;
+        let wanted = select_many(&args, &client, &registry, progress.as_ref()).await?;
+        (registry, wanted)
+    } else {
+        select_one(&args, ctx)?
+    };
+    let names = wanted.iter().map(|w| w.name.as_str());
+    check_in_the_way(&kind_dir(&root, &registry), names)?;
     let dl = Downloader {
         client: client.clone(),
         retries: args.retries,
@@ -181,9 +182,15 @@ fn bulk_project(args: &PullArgs) -> Result<Option<&str>, CliError> {
     Ok(which.target.as_deref().or(which.project.as_deref()))
 }
 
-async fn select_many(args: &PullArgs, ctx: &Context, registry: &Registry) -> Result<Vec<Wanted>> {
+async fn select_many(
+    args: &PullArgs,
+    client: &Client,
+    registry: &Registry,
+    progress: &Progress,
+) -> Result<Vec<Wanted>> {
+    let offset = args.offset.unwrap_or(0);
     let params = ListParams {
-        offset: args.offset.unwrap_or(0),
+        offset,
         limit: None,
         sort: None,
         query: args.query.clone(),
@@ -194,10 +201,10 @@ async fn select_many(args: &PullArgs, ctx: &Context, registry: &Registry) -> Res
     } else {
         Some(args.limit.unwrap_or(20))
     };
-    let (items, _) = ctx
-        .client()?
-        .list_versions_all(registry, &params, want)
-        .await?;
+    let (items, count) = client.list_versions_all(registry, &params, want).await?;
+    if let Some(note) = cut_short(want, offset, items.len() as u64, count) {
+        progress.note(&note);
+    }
     let wanted = items
         .into_iter()
         .map(|v| Wanted {
@@ -207,6 +214,18 @@ async fn select_many(args: &PullArgs, ctx: &Context, registry: &Registry) -> Res
         })
         .collect();
     Ok(wanted)
+}
+
+/// What to say when `-l` (or its default of 20) leaves versions of the selection out.
+fn cut_short(want: Option<u64>, offset: u64, got: u64, count: Option<u64>) -> Option<String> {
+    let (limit, count) = (want?, count?);
+    let left = count.saturating_sub(offset + got);
+    (left > 0).then(|| {
+        format!(
+            "pulling {got} of the {} versions selected (-l {limit}); {left} more: raise -l or pass -a for all",
+            count.saturating_sub(offset)
+        )
+    })
 }
 
 /// What names a bulk pull, for its journal of finished versions: the same command run again
@@ -293,5 +312,24 @@ async fn interrupted() -> &'static str {
     {
         let _ = tokio::signal::ctrl_c().await;
         "Ctrl-C"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_that_leaves_versions_out_is_said() {
+        assert_eq!(
+            cut_short(Some(20), 0, 20, Some(30)).as_deref(),
+            Some(
+                "pulling 20 of the 30 versions selected (-l 20); 10 more: raise -l or pass -a for all"
+            )
+        );
+        assert_eq!(cut_short(Some(20), 0, 12, Some(12)), None);
+        assert_eq!(cut_short(None, 0, 150, Some(150)), None);
+        assert_eq!(cut_short(Some(5), 25, 5, Some(30)), None);
+        assert_eq!(cut_short(Some(5), 20, 5, None), None);
     }
 }

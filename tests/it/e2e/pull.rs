@@ -354,12 +354,24 @@ fn query_limit_and_offset_select_the_same_versions_as_the_server() {
     let (code, _, err) = pxa_pull(&sb, &root, &["-l", "3", "-off", "2", "--no-artifacts"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(names(&root), server(&[("limit", "3"), ("offset", "2")]));
+    // The limit left versions out: the pull says so (issue 14.14).
+    let total = sb.server_versions("artifact").len();
+    let said = format!(
+        "pulling 3 of the {} versions selected (-l 3); {} more",
+        total - 2,
+        total - 5
+    );
+    assert!(err.contains(&said), "{said}\n{err}");
     let root = dir.path().join("query");
     let (code, _, err) = pxa_pull(&sb, &root, &["-q", "name: %v10%", "--no-artifacts"]);
     assert_eq!(code, 0, "{err}");
     let expected = server(&[("limit", "100"), ("query", "name: %v10%")]);
     assert!(expected.len() >= 5, "{expected:?}");
     assert_eq!(names(&root), expected);
+    assert!(
+        !err.contains("versions selected"),
+        "nothing left out: {err}"
+    );
 }
 
 /// A pulled folder (with pxa's manifest and the artifacts) pushes like the official layout:

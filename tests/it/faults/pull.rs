@@ -267,3 +267,43 @@ fn pull_api_answers_cut_or_reset_are_retried_too() {
     assert_eq!(server.count(FILE), 1);
     assert_eq!(file_sha(&root.path().join("artifacts/v1")), sha(&data));
 }
+
+/// A pull's retried API reads are told through its progress like its downloads' retries: a
+/// JSON event with `--progress json` (stderr stays one JSON object per line), nothing with
+/// `--quiet`, a plain line otherwise — never a `warning:` line that breaks those modes.
+#[test]
+fn pull_api_retries_are_progress_events_not_warnings() {
+    let lineage = json!([lin("big", "file", "outputs/big.bin")]);
+    let version = version_json("v1", lineage).to_string();
+    let data = blob(20_000, 6);
+    let store = Store::new(&[("outputs/big.bin", &data)]);
+    let server = Server::start(move |req, nth| match (req.path.as_str(), nth % 2) {
+        (VERSION_PATH, 1) => status(503, ""),
+        (VERSION_PATH, _) => ok(version.clone()),
+        (RUN_PATH, _) => run_detail(),
+        _ => Act::Send(store.answer(req).expect("a streams request")),
+    });
+    for mode in ["json", "quiet", "plain"] {
+        let root = tempfile::tempdir().unwrap();
+        let extra: &[&str] = match mode {
+            "quiet" => &["--quiet"],
+            m => &["--progress", m],
+        };
+        let home = tempfile::tempdir().unwrap();
+        let (code, _, err) = pull_v1_in(&server.url, root.path(), home.path(), extra).run();
+        assert_eq!(code, 0, "{mode}: {err}");
+        assert!(!err.contains("warning:"), "{mode}: {err}");
+        match mode {
+            "json" => {
+                for line in err.lines() {
+                    let event: serde_json::Value = serde_json::from_str(line)
+                        .unwrap_or_else(|e| panic!("not JSON ({e}): {line}\n{err}"));
+                    assert!(event["event"].is_string(), "{line}");
+                }
+                assert!(err.contains(r#""event":"retry""#), "{err}");
+            }
+            "quiet" => assert_eq!(err, "", "--quiet prints nothing but errors"),
+            _ => assert!(err.contains("pxa: retrying request"), "{err}"),
+        }
+    }
+}
