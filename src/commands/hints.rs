@@ -4,6 +4,7 @@
 use crate::api::error::TransportKind;
 use crate::api::{ApiError, Kind, SetupError};
 use crate::exit::Code;
+use crate::pull::download::Missing;
 use crate::settings::env::{self, AUTH_TOKEN, HOST, SSL_CA_CERT};
 use crate::settings::{AUTH_FILE, CONFIG_DIR};
 
@@ -50,8 +51,24 @@ pub fn api(err: &ApiError) -> Option<String> {
     Some(text)
 }
 
-/// The hint of a failed single-version pull, by its exit code.
-pub fn pull(code: Code) -> String {
+/// The hint of a failed single-version pull, by its exit code (and, for a 404, by what was
+/// not found).
+pub fn pull(code: Code, missing: Option<Missing>) -> String {
+    match (code, missing) {
+        (Code::NotFound, Some(Missing::Entry)) => {
+            "pass --artifact one of the names the version has (listed above), or leave it out to pull every entry".to_string()
+        }
+        (Code::NotFound, Some(Missing::Run)) => {
+            "the version's run is gone from the server: `pxa pull --no-artifacts` still writes its metadata".to_string()
+        }
+        (Code::NotFound, Some(Missing::Stored)) => {
+            "the version's lineage names a path its run's store no longer holds: ask the run's owner, or pull the other entries with --artifact NAME".to_string()
+        }
+        (code, _) => pull_by_code(code),
+    }
+}
+
+fn pull_by_code(code: Code) -> String {
     match code {
         Code::NotFound => not_found("the version"),
         Code::Unreachable => format!("{}; run again to resume", unreachable()),
@@ -160,7 +177,7 @@ mod tests {
             "the token was rejected: check --token, POLYAXON_AUTH_TOKEN or ~/.polyaxon/.auth"
         );
         assert!(
-            super::pull(crate::exit::Code::Unreachable)
+            super::pull(crate::exit::Code::Unreachable, None)
                 .ends_with("POLYAXON_HOST; run again to resume")
         );
     }

@@ -288,7 +288,7 @@ fn outcome(ctx: &Context, reports: &[VersionReport], bulk: bool, live: bool) -> 
             .into());
     }
     Err(CliError::new(first.code, detail(first))
-        .with_hint(hints::pull(first.code))
+        .with_hint(hints::pull(first.code, first.missing))
         .into())
 }
 

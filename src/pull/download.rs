@@ -88,6 +88,21 @@ pub struct Failure {
     pub debug: Option<String>,
     /// For a full disk: the bytes the failed download needed (its declared length).
     pub needed: Option<u64>,
+    /// For a 404: what was not found, so the hint can say what to check.
+    pub missing: Option<Missing>,
+}
+
+/// What a pull could not find (exit 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// The version itself (or its project).
+    Version,
+    /// A lineage entry named with `--artifact`.
+    Entry,
+    /// The run the version links.
+    Run,
+    /// A file or folder of the lineage on the run's store.
+    Stored,
 }
 
 impl Failure {
@@ -99,6 +114,7 @@ impl Failure {
             retry_after: None,
             debug: None,
             needed: None,
+            missing: None,
         }
     }
 
@@ -110,7 +126,16 @@ impl Failure {
             message: err.to_string(),
             debug: None,
             needed: None,
+            missing: None,
         }
+    }
+
+    /// The same failure; when it is a 404, `what` was not found.
+    pub fn missing(mut self, what: Missing) -> Self {
+        if self.code == Code::NotFound {
+            self.missing = Some(what);
+        }
+        self
     }
 
     /// A disk error; a full disk gets its own code (the version fills in the numbers).
@@ -200,7 +225,7 @@ impl Downloader {
         let download = timeout(header_wait, self.client.download(url, asked))
             .await
             .map_err(|_| self.stalled("waiting for the answer"))?
-            .map_err(Failure::from_api)?;
+            .map_err(|e| Failure::from_api(e).missing(Missing::Stored))?;
         let offset = resume_offset(asked, &download, target)?;
         let is_tar = match target.answer {
             Answer::Tar => true,

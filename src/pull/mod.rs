@@ -154,6 +154,7 @@ pub async fn pull_version(
                 error: Some(f.message),
                 code: f.code,
                 debug: f.debug,
+                missing: f.missing,
                 entries,
             }
         }

@@ -6,7 +6,7 @@
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde_json::json;
 
-use super::download::{Downloader, Failure};
+use super::download::{Downloader, Failure, Missing};
 use super::existing::{Existing, keep_unchanged};
 use super::plan::{self, Entry, StreamBase};
 use super::resolve::{EntryPlan, resolve};
@@ -58,7 +58,7 @@ pub async fn prepare(
         .client
         .get_version(reg, name)
         .await
-        .map_err(Failure::from_api)?;
+        .map_err(|e| Failure::from_api(e).missing(Missing::Version))?;
     // A re-pull trusts where the previous copy's run served its files (one request less),
     // and asks for the run when that no longer answers.
     let cached = opts
@@ -222,7 +222,7 @@ async fn lineage_entries(
                 .client
                 .get_run(owner, &run_project, &uuid)
                 .await
-                .map_err(Failure::from_api)?;
+                .map_err(|e| Failure::from_api(e).missing(Missing::Run))?;
             let settings = run.item.settings.clone().unwrap_or_default();
             let host = &dl.client.config().host;
             StreamBase::new(host, owner, &run_project, &uuid, &settings)
@@ -259,13 +259,13 @@ fn select(
             known.join(", ")
         };
         let text = format!(
-            "{version}: no lineage entry named {} (it has: {has})",
+            "no lineage entry named {} (it has: {has})",
             missing.join(", ")
         );
         if opts.strict_select {
-            return Err(fail(Code::NotFound, text));
+            return Err(fail(Code::NotFound, text).missing(Missing::Entry));
         }
-        dl.progress.note(&format!("warning: {text}"));
+        dl.progress.note(&format!("warning: {version}: {text}"));
     }
     entries.retain(|e| opts.select.contains(&e.name));
     for e in entries.iter_mut() {

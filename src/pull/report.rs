@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use super::download::Missing;
 use super::plan::{Entry, Fetch};
 use super::verify::FileRecord;
 use crate::exit::Code;
@@ -98,6 +99,9 @@ pub struct VersionReport {
     /// The server's own words about the failure, for `-v` only.
     #[serde(skip)]
     pub debug: Option<String>,
+    /// For a 404: what was not found.
+    #[serde(skip)]
+    pub missing: Option<Missing>,
     pub entries: Vec<EntryReport>,
 }
 
@@ -116,6 +120,7 @@ impl VersionReport {
             error: None,
             code: Code::Ok,
             debug: None,
+            missing: None,
             entries,
         }
     }

@@ -2,7 +2,7 @@
 //! or every file of a folder), and the folder plan that chooses per subtree between one
 //! tarball and one request per file (docs/pull.md, "How a folder is fetched").
 
-use super::download::Failure;
+use super::download::{Failure, Missing};
 use super::plan::{Entry, Fetch, StreamBase};
 use super::tree::{COSTS, Found, LIMITS, Piece, WalkError, listing_error, plan};
 use crate::api::Client;
@@ -99,5 +99,5 @@ async fn list_file(client: &Client, base: &StreamBase, rel: &str) -> Result<Foun
 fn walk_failure(entry: &Entry, e: WalkError) -> Failure {
     let mut f = Failure::new(e.exit_code(), false, format!("entry `{}`: {e}", entry.name));
     f.debug = e.server_text().map(str::to_string);
-    f
+    f.missing(Missing::Stored)
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::support::fake::{Server, Store, api_then, lin, ok, status, version_json};
+use crate::support::fake::{Server, Store, VERSION_PATH, api_then, lin, ok, status, version_json};
 use crate::support::pxa;
 use crate::support::snapshot::assert_outcome;
 
@@ -145,4 +145,78 @@ fn one_pulled_file_is_one_file() {
         .run();
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("pulled 1 version: 1 file, "), "{err}");
+}
+
+/// A pull that ends in a 404 says what to check by what was not found: the version, an
+/// `--artifact` name the version lacks, its run, or a path its run's store no longer holds
+/// (all of them said "check the project" before; issue 14.15).
+#[test]
+fn a_pull_not_found_hint_names_what_was_missing() {
+    let lineage = json!([
+        lin("a", "file", "outputs/a.txt"),
+        lin("gone", "file", "outputs/gone.txt")
+    ]);
+    let store = Store::new(&[("outputs/a.txt", b"A")]);
+    let server = Server::start(api_then(
+        vec![("v1", version_json("v1", lineage))],
+        move |req, _| store.answer(req).expect("a streams request"),
+    ));
+    let pull = |args: &[&str]| {
+        let root = tempfile::tempdir().unwrap();
+        pxa()
+            .args([
+                "pull",
+                "--progress",
+                "none",
+                "--host",
+                &server.url,
+                "--path",
+            ])
+            .arg(root.path())
+            .args(args)
+            .run()
+    };
+    for (name, args) in [
+        ("pull_a_missing_version", &["demo:v9"][..]),
+        (
+            "pull_an_unknown_artifact",
+            &["demo:v1", "--artifact", "nope"][..],
+        ),
+        (
+            "pull_a_path_the_store_lacks",
+            &["demo:v1", "--artifact", "gone"][..],
+        ),
+    ] {
+        let (code, out, err) = pull(args);
+        assert_eq!(code, 3, "{name}: {err}");
+        assert_outcome!(code, out, err, server = server.url, name = name);
+    }
+    // A run that is gone: the run's detail answers 404.
+    let lineage = json!([lin("a", "file", "outputs/a.txt")]);
+    let version = version_json("v1", lineage).to_string();
+    let gone = Server::start(move |req, _| match req.path.as_str() {
+        VERSION_PATH => ok(version.clone()),
+        _ => status(404, r#"{"detail":"No Run matches the given query."}"#),
+    });
+    let root = tempfile::tempdir().unwrap();
+    let (code, out, err) = pxa()
+        .args([
+            "pull",
+            "demo:v1",
+            "--progress",
+            "none",
+            "--host",
+            &gone.url,
+            "--path",
+        ])
+        .arg(root.path())
+        .run();
+    assert_eq!(code, 3, "{err}");
+    assert_outcome!(
+        code,
+        out,
+        err,
+        server = gone.url,
+        name = "pull_a_run_that_is_gone"
+    );
 }
