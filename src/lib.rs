@@ -14,6 +14,7 @@ pub mod pull;
 pub mod reference;
 pub mod settings;
 pub mod text;
+pub mod upload;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches};

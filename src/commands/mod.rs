@@ -8,6 +8,7 @@ pub mod delete;
 pub mod get;
 pub mod hints;
 pub mod ls;
+pub mod publish;
 pub mod pull;
 pub mod push;
 pub mod register;
@@ -16,6 +17,7 @@ pub mod stages;
 pub mod status;
 pub mod transfer;
 pub mod update;
+pub mod upload;
 pub mod verify;
 pub mod wait;
 pub mod write;
@@ -166,6 +168,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<()> {
         Command::Transfer(args) => transfer::run(args, &ctx).await,
         Command::Copy(args) => copy::run(args, &ctx).await,
         Command::Push(args) => push::run(args, &ctx).await,
+        Command::Upload(args) => upload::run(args, &ctx).await,
         Command::Pull(args) => pull::run(args, &ctx).await,
         Command::Verify(args) => verify::run(args, &ctx),
         Command::Config(args) => config::run(args, &ctx),

@@ -167,7 +167,7 @@ fn outcome(reports: &[VersionReport], bulk: bool) -> Result<()> {
 }
 
 /// Resolves on Ctrl-C or SIGTERM, naming the signal.
-async fn interrupted() -> &'static str {
+pub(super) async fn interrupted() -> &'static str {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

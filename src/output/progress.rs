@@ -40,6 +40,8 @@ struct Bars {
 /// The display of one run's transfers.
 pub struct Progress {
     mode: Mode,
+    /// Bytes are sent (an upload) rather than received.
+    sending: bool,
     printer: Printer,
     started: Instant,
     bytes: AtomicU64,
@@ -66,6 +68,7 @@ impl Progress {
         let bars = (mode == Mode::Bars).then(|| new_bars(&printer));
         Self {
             mode,
+            sending: false,
             printer,
             started: Instant::now(),
             bytes: AtomicU64::new(0),
@@ -78,6 +81,37 @@ impl Progress {
             declared: Mutex::new(HashMap::new()),
             declared_total: AtomicU64::new(0),
             bars,
+        }
+    }
+
+    /// The same display for an upload: bytes are "sent".
+    pub fn sending(mut self) -> Self {
+        self.sending = true;
+        self
+    }
+
+    /// The word for the bytes moved.
+    fn moved(&self) -> &'static str {
+        if self.sending { "sent" } else { "received" }
+    }
+
+    /// Stops the bars and prints an upload's summary line: entries, files, bytes, time, rate.
+    pub fn upload_summary(&self, entries: usize, files_sent: usize) {
+        self.abandon();
+        let secs = self.started.elapsed().as_secs_f64();
+        let bytes = self.bytes.load(Ordering::Relaxed);
+        let rate = bytes as f64 / secs.max(0.001);
+        let plural = if entries == 1 { "y" } else { "ies" };
+        match self.mode {
+            Mode::Json => self.event(json!({"event": "summary", "entries": entries,
+                "files_sent": files_sent, "bytes_sent": bytes,
+                "seconds": (secs * 1000.0).round() / 1000.0, "bytes_per_second": rate as u64})),
+            Mode::None | Mode::Auto => {}
+            Mode::Bars | Mode::Plain => self.printer.line(&format!(
+                "uploaded {entries} entr{plural}: {files_sent} files, {} sent in {secs:.1} s ({}/s)",
+                HumanBytes(bytes),
+                HumanBytes(rate as u64)
+            )),
         }
     }
 
@@ -135,8 +169,9 @@ impl Progress {
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
         let bytes = self.bytes.load(Ordering::Relaxed);
         format!(
-            "{} received, {}/{} entries, {}/s",
+            "{} {}, {}/{} entries, {}/s",
             HumanBytes(bytes),
+            self.moved(),
             self.entries_done.load(Ordering::Relaxed),
             self.entries_total.load(Ordering::Relaxed),
             HumanBytes((bytes as f64 / secs) as u64)

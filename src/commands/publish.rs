@@ -1,0 +1,433 @@
+//! Publishing local files as a version, shared by `upload` and `push`: read every PATH, check
+//! the version, the run, its lineage and what its store holds (all before the first write),
+//! then create or take the run, send the files, check them with the tree (and read them back
+//! with `--verify`), record the lineage and register the version. If anything fails before
+//! the version is registered, nothing is registered and the run is marked failed; the same
+//! command run again finds the run and sends only what did not arrive.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+
+use super::register::{Mode, register_version};
+use super::write::{self, Fields};
+use super::{Context, hints};
+use crate::api::runs::{RunPath, RunStatus};
+use crate::api::upload::Watch;
+use crate::api::{Registry, StreamBase, versions::requests};
+use crate::exit::{CliError, Code};
+use crate::output::progress::{Mode as ProgressMode, Progress};
+use crate::progress::{Planned, Reporter};
+use crate::upload::local::{LocalEntry, ScanError, Spec, scan};
+use crate::upload::plan::{self, Conflict, Remote};
+use crate::upload::run::{self, RunChoice, Target};
+use crate::upload::send::ARCHIVE_PREFIX;
+use crate::upload::{EntryReport, Failure, Uploader};
+
+/// How the transfer runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Transfer {
+    pub jobs: usize,
+    pub retries: u32,
+    pub stall: Duration,
+    pub progress: ProgressMode,
+}
+
+/// Everything a publish needs, validated.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub registry: Registry,
+    pub version: String,
+    /// The PATHs to send.
+    pub specs: Vec<Spec>,
+    /// Lineage entries recorded without files of their own (inside another entry's folder).
+    pub linked_only: Vec<Spec>,
+    /// The version's fields (`run` and `artifacts` are filled in here).
+    pub fields: Fields,
+    pub run: RunChoice,
+    /// Update the version, send every file again, re-point lineage names.
+    pub force: bool,
+    pub dry_run: bool,
+    pub verify: bool,
+    pub transfer: Transfer,
+}
+
+/// What was read before any write.
+struct Prepared {
+    entries: Vec<LocalEntry>,
+    target: Target,
+    remotes: Vec<Remote>,
+    existing: bool,
+}
+
+pub async fn publish(ctx: &Context, job: Job) -> Result<()> {
+    let prepared = prepare(ctx, &job).await?;
+    if job.dry_run {
+        return print_plan(ctx, &job, &prepared);
+    }
+    let Prepared {
+        entries,
+        target,
+        remotes,
+        ..
+    } = prepared;
+    let (target, base) = take_run(ctx, &job, target).await?;
+    let outcome = transfer(ctx, &job, &target, &base, &entries, remotes).await;
+    let outcome = match outcome {
+        Ok(reports) => link(ctx, &job, &target, &entries, &reports).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = outcome {
+        mark(
+            ctx,
+            &job,
+            &target,
+            RunStatus::Failed,
+            "the upload did not finish",
+        )
+        .await;
+        return Err(e);
+    }
+    mark(
+        ctx,
+        &job,
+        &target,
+        RunStatus::Succeeded,
+        "pxa uploaded every file",
+    )
+    .await;
+    Ok(())
+}
+
+/// Reads everything an upload depends on and refuses what would fail or harm, sending nothing.
+async fn prepare(ctx: &Context, job: &Job) -> Result<Prepared> {
+    let entries = scan(job.specs.clone()).map_err(scan_refusal)?;
+    let client = ctx.client()?;
+    let reg = &job.registry;
+    let existing = client.find_version(reg, &job.version).await?.is_some();
+    if existing && !job.force {
+        let shown = format!("{} version {}:{}", reg.kind, reg.project, job.version);
+        return Err(
+            CliError::new(Code::Conflict, format!("{shown} already exists"))
+                .with_hint(hints::UPLOAD_VERSION_EXISTS)
+                .into(),
+        );
+    }
+    let (owner, project) = (&reg.project.owner, &reg.project.name);
+    let target = run::resolve(client, owner, project, &job.run)
+        .await
+        .map_err(failure)?;
+    if let Some(r) = run::repointed(&target, &entries).filter(|_| !job.force) {
+        return Err(CliError::new(Code::Conflict, r.to_string())
+            .with_hint(hints::UPLOAD_REPOINT)
+            .into());
+    }
+    let mut remotes = vec![Remote::default(); entries.len()];
+    if let Some(base) = target.stream_base(&client.config().host, owner, project) {
+        let uploader = uploader(ctx, job, Arc::new(crate::progress::Silent))?;
+        let walks = entries.iter().map(|e| uploader.remote(&base, &e.spec.dest));
+        for (slot, walked) in remotes.iter_mut().zip(join_all(walks).await) {
+            *slot = walked.map_err(failure)?;
+        }
+    }
+    let may_replace = target.own || job.force;
+    for (entry, remote) in entries.iter().zip(&remotes) {
+        if let Some(c) = plan::conflict(entry, remote, may_replace) {
+            return Err(conflict_refusal(&c).into());
+        }
+    }
+    Ok(Prepared {
+        entries,
+        target,
+        remotes,
+        existing,
+    })
+}
+
+/// Creates pxa's run when there is none yet, marks pxa's run running, and removes archives
+/// a failed attempt left at the run's root.
+async fn take_run(ctx: &Context, job: &Job, target: Target) -> Result<(Target, StreamBase)> {
+    let client = ctx.client()?;
+    let (owner, project) = (&job.registry.project.owner, &job.registry.project.name);
+    let target = match (&target.uuid, &job.run) {
+        (None, RunChoice::Own(new)) => run::create(client, owner, project, new)
+            .await
+            .map_err(failure)?,
+        _ => target,
+    };
+    let base = target
+        .stream_base(&client.config().host, owner, project)
+        .expect("the run exists now");
+    if target.own {
+        let path = run_path(job, &target);
+        client
+            .set_run_status(&path, RunStatus::Running, "pxa is uploading files")
+            .await?;
+    }
+    let root = client.list_tree(&base.tree_url("")).await;
+    for (name, _) in root.map(|l| l.files).unwrap_or_default() {
+        if name.starts_with(ARCHIVE_PREFIX) {
+            let _ = client.delete_artifact(&base, &name).await;
+        }
+    }
+    Ok((target, base))
+}
+
+/// Sends every entry (checked with the tree, and read back with `--verify`), with progress;
+/// Ctrl-C or SIGTERM ends it with exit 130.
+async fn transfer(
+    ctx: &Context,
+    job: &Job,
+    target: &Target,
+    base: &StreamBase,
+    entries: &[LocalEntry],
+    remotes: Vec<Remote>,
+) -> Result<Vec<EntryReport>> {
+    let progress = Arc::new(Progress::new(job.transfer.progress, ctx.printer().clone()).sending());
+    let up = uploader(ctx, job, progress.clone())?;
+    let resend = job.force;
+    let (files, bytes) = entries.iter().zip(&remotes).fold((0, 0), |(n, b), (e, r)| {
+        let todo = plan::todo(e, r, resend);
+        (
+            n + todo.len() as u64,
+            b + todo.iter().map(|s| e.files[s.index].size).sum::<u64>(),
+        )
+    });
+    progress.planned(Planned {
+        entries: entries.len() as u64,
+        files: Some(files),
+        bytes: Some(bytes),
+    });
+    let label = |e: &LocalEntry| format!("{}/{}", job.version, entry_label(e));
+    let labels: Vec<String> = entries.iter().map(label).collect();
+    let work = async {
+        let sends = entries
+            .iter()
+            .zip(remotes)
+            .zip(&labels)
+            .map(|((e, r), l)| up.upload_entry(base, l, e, r, resend));
+        let reports: Vec<EntryReport> = join_all(sends)
+            .await
+            .into_iter()
+            .collect::<Result<_, Failure>>()?;
+        if job.verify {
+            for e in entries {
+                up.verify_entry(base, e).await?;
+            }
+        }
+        Ok::<_, Failure>(reports)
+    };
+    let reports = tokio::select! {
+        done = work => done,
+        signal = super::pull::interrupted() => {
+            progress.abandon();
+            return Err(CliError::new(Code::Interrupted, format!("interrupted by {signal}"))
+                .with_hint(hints::UPLOAD_AGAIN)
+                .into());
+        }
+    };
+    let reports = reports.map_err(failure)?;
+    let sent = reports.iter().map(|r| r.files_sent).sum();
+    progress.upload_summary(reports.len(), sent);
+    note_run(ctx, target, &reports);
+    Ok(reports)
+}
+
+/// Records the lineage, then registers the version linking it (printed like `register`).
+async fn link(
+    ctx: &Context,
+    job: &Job,
+    target: &Target,
+    entries: &[LocalEntry],
+    _reports: &[EntryReport],
+) -> Result<()> {
+    let client = ctx.client()?;
+    let uuid = target.uuid.clone().expect("the run exists now");
+    let linked: Vec<LocalEntry> = job.linked_only.iter().map(lineage_only).collect();
+    let mut records = run::records(&uuid, entries);
+    records.extend(run::records(&uuid, &linked));
+    let fresh: Vec<_> = records
+        .into_iter()
+        .filter(|r| !target.lineage.iter().any(|a| same_entry(a, r, &uuid)))
+        .collect();
+    if !fresh.is_empty() {
+        client
+            .record_lineage(&run_path(job, target), &fresh)
+            .await?;
+    }
+    let mut fields = job.fields.clone();
+    fields.run = Some(uuid);
+    let names = entries
+        .iter()
+        .chain(&linked)
+        .filter_map(|e| e.spec.name.clone());
+    fields.artifacts = Some(names.collect());
+    let mode = Mode {
+        force: job.force,
+        dry_run: false,
+    };
+    register_version(ctx, &job.registry, &job.version, &fields, mode).await
+}
+
+/// Sets pxa's own run's status (best effort, bounded: a failure here only warns).
+async fn mark(ctx: &Context, job: &Job, target: &Target, status: RunStatus, message: &str) {
+    let (Some(_), true, Ok(client)) = (&target.uuid, target.own, ctx.client()) else {
+        return;
+    };
+    let path = run_path(job, target);
+    let sent = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.set_run_status(&path, status, message),
+    )
+    .await;
+    if !matches!(sent, Ok(Ok(()))) {
+        ctx.printer().warn(&format!(
+            "could not mark run {} {}",
+            target.name,
+            status.as_str()
+        ));
+    }
+}
+
+fn run_path<'a>(job: &'a Job, target: &'a Target) -> RunPath<'a> {
+    RunPath {
+        owner: &job.registry.project.owner,
+        project: &job.registry.project.name,
+        uuid: target.uuid.as_deref().unwrap_or_default(),
+    }
+}
+
+fn uploader(ctx: &Context, job: &Job, progress: Arc<dyn Reporter>) -> Result<Uploader> {
+    let t = job.transfer;
+    Ok(Uploader {
+        client: ctx.client()?.clone(),
+        progress,
+        slots: Arc::new(Semaphore::new(t.jobs.max(1))),
+        jobs: t.jobs.max(1),
+        retries: t.retries,
+        watch: Watch {
+            stall: t.stall,
+            answer: ctx.settings.timeout,
+        },
+    })
+}
+
+fn entry_label(e: &LocalEntry) -> String {
+    e.spec.name.clone().unwrap_or_else(|| e.spec.dest.clone())
+}
+
+/// An entry recorded without files (its folder is inside another entry's).
+fn lineage_only(spec: &Spec) -> LocalEntry {
+    LocalEntry {
+        spec: spec.clone(),
+        is_dir: spec.kind != "file",
+        files: Vec::new(),
+    }
+}
+
+/// The run already records this entry as it would be recorded.
+fn same_entry(
+    a: &crate::api::models::RunArtifact,
+    r: &crate::api::runs::NewArtifact,
+    uuid: &str,
+) -> bool {
+    let path = a.path.as_deref().unwrap_or_default();
+    let rel = path.strip_prefix(&format!("{uuid}/")).unwrap_or(path);
+    a.name.as_deref() == Some(r.name.as_str())
+        && a.kind.as_deref() == Some(r.kind.as_str())
+        && format!("{uuid}/{rel}") == r.path
+}
+
+fn note_run(ctx: &Context, target: &Target, reports: &[EntryReport]) {
+    let sent: usize = reports.iter().map(|r| r.files_sent).sum();
+    let all: usize = reports.iter().map(|r| r.files).sum();
+    let there = all - sent;
+    let already = if there > 0 {
+        format!(" ({there} already there)")
+    } else {
+        String::new()
+    };
+    ctx.printer().note(&format!(
+        "run {} ({}) holds all {all} files{already}",
+        target.name,
+        target.uuid.as_deref().unwrap_or_default()
+    ));
+}
+
+/// `--dry-run`: the run, what each entry would send, and the version write.
+fn print_plan(ctx: &Context, job: &Job, p: &Prepared) -> Result<()> {
+    let client = ctx.client()?;
+    let run = match (&p.target.uuid, p.target.own) {
+        (None, _) => json!({"action": "create", "name": p.target.name, "uuid": null}),
+        (Some(u), true) => json!({"action": "reuse", "name": p.target.name, "uuid": u}),
+        (Some(u), false) => json!({"action": "given", "name": p.target.name, "uuid": u}),
+    };
+    let entries: Vec<Value> = p
+        .entries
+        .iter()
+        .zip(&p.remotes)
+        .map(|(e, r)| entry_plan(e, r, job.force))
+        .collect();
+    let mut fields = job.fields.clone();
+    fields.run = Some(p.target.uuid.clone().unwrap_or_else(|| "<new run>".into()));
+    let names = p
+        .entries
+        .iter()
+        .map(|e| e.spec.name.clone())
+        .chain(job.linked_only.iter().map(|s| s.name.clone()));
+    fields.artifacts = Some(names.flatten().collect());
+    let version = if p.existing {
+        requests::patch(client, &job.registry, &job.version, fields.patch_body())
+    } else {
+        let body = fields.create_body(&job.version, job.registry.kind);
+        requests::create(client, &job.registry, body)
+    };
+    let plan = json!({"run": run, "entries": entries, "version": version});
+    write::print_value(ctx, &plan)
+}
+
+fn entry_plan(e: &LocalEntry, r: &Remote, force: bool) -> Value {
+    let todo = plan::todo(e, r, force);
+    let pieces = plan::pieces(e, &todo, r);
+    let archive = pieces.iter().find_map(|p| match p {
+        plan::Piece::Archive { files, .. } => Some(files.len()),
+        plan::Piece::File(_) => None,
+    });
+    json!({"entry": e.spec.name, "kind": e.spec.kind, "path": e.spec.dest,
+        "local": e.spec.local, "files": e.files.len(), "bytes": e.bytes(),
+        "send": {"files": todo.len(),
+                 "bytes": todo.iter().map(|s| e.files[s.index].size).sum::<u64>(),
+                 "archived": archive.unwrap_or(0)},
+        "present": e.files.len() - todo.len()})
+}
+
+fn scan_refusal(e: ScanError) -> CliError {
+    let hint = match &e {
+        ScanError::Missing { .. } => "check the path",
+        ScanError::Link { .. } => "upload what the link points at, or copy it into the folder",
+        ScanError::Special { .. } => "upload regular files and folders only",
+        ScanError::NotUtf8 { .. } | ScanError::Name { .. } => "rename it, then upload again",
+        ScanError::Unreadable { .. } => "check the file's permissions",
+        ScanError::Empty { .. } => "leave the folder out, or add files to it",
+        ScanError::TooMany { .. } => "upload its sub-folders as separate entries",
+    };
+    CliError::usage(format!("{e}; nothing was sent")).with_hint(hint)
+}
+
+fn conflict_refusal(c: &Conflict) -> CliError {
+    let hint = match c {
+        Conflict::Differs { .. } => hints::UPLOAD_DIFFERS,
+        _ => hints::UPLOAD_IN_THE_WAY,
+    };
+    CliError::new(Code::Conflict, format!("{c}; nothing was sent")).with_hint(hint)
+}
+
+fn failure(f: Failure) -> anyhow::Error {
+    CliError::new(f.code, f.message)
+        .with_hint(hints::upload(f.code))
+        .into()
+}
