@@ -49,6 +49,10 @@ pub struct GlobalArgs {
     /// Registry to use
     #[arg(long, global = true, value_enum, default_value_t = Kind::Artifact)]
     pub kind: Kind,
+    /// Whether `--kind` (or `pxa models|components …`) was given, not defaulted: set after
+    /// parsing (`push` then takes the kind from the pulled folder).
+    #[arg(skip)]
+    pub kind_given: bool,
     /// Output format: table on a terminal, tab-separated when piped
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Auto)]
     pub output: Format,
@@ -130,7 +134,7 @@ pub enum Command {
     /// Copy a version under a new name or into another project (its run and lineage too)
     #[command(after_help = COPY_HELP)]
     Copy(CopyArgs),
-    /// Register a version from a folder written by `pull` (version.plx.json)
+    /// Register a version from a folder written by `pull`, with its files when the target lacks its run
     #[command(after_help = push_help())]
     Push(PushArgs),
     #[command(

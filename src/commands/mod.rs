@@ -42,6 +42,8 @@ pub struct Context {
     pub settings: Settings,
     pub out: Output,
     pub kind: Kind,
+    /// `--kind` was given (not the default).
+    pub kind_given: bool,
     client: OnceLock<Client>,
 }
 
@@ -51,6 +53,7 @@ impl Context {
             settings,
             out,
             kind,
+            kind_given: false,
             client: OnceLock::new(),
         }
     }
@@ -204,7 +207,9 @@ fn context(global: &GlobalArgs, printer: &Printer) -> Result<Context> {
         }
     }
     let out = Output::new(global.output, jq, printer.clone());
-    Ok(Context::new(settings, out, global.kind))
+    let mut ctx = Context::new(settings, out, global.kind);
+    ctx.kind_given = global.kind_given;
+    Ok(ctx)
 }
 
 /// Adds a hint about the official CLI's `latest` default to a not-found error.
