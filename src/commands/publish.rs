@@ -345,16 +345,12 @@ fn same_entry(
 fn note_run(ctx: &Context, target: &Target, reports: &[EntryReport]) {
     let sent: usize = reports.iter().map(|r| r.files_sent).sum();
     let all: usize = reports.iter().map(|r| r.files).sum();
-    let there = all - sent;
-    let already = if there > 0 {
-        format!(" ({there} already there)")
-    } else {
-        String::new()
-    };
+    let plural = if sent == 1 { "" } else { "s" };
     ctx.printer().note(&format!(
-        "run {} ({}) holds all {all} files{already}",
+        "run {} ({}): {sent} file{plural} sent, {} already there, every file checked",
         target.name,
-        target.uuid.as_deref().unwrap_or_default()
+        target.uuid.as_deref().unwrap_or_default(),
+        all - sent
     ));
 }
 

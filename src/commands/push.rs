@@ -97,7 +97,7 @@ fn kind(local: &ProjectVersion, dir: &Path, ctx: &Context) -> Result<Kind, CliEr
         .with_hint("it should be artifact, model or component")),
         (None, None) => Ok(ctx.kind),
         (Some(k), _) => Err(CliError::usage(format!(
-            "{} holds a {k} version, not a {}",
+            "{} holds a {k} version, and --kind says {}",
             dir.display(),
             ctx.kind
         ))

@@ -6,4 +6,5 @@ mod compat;
 mod load;
 mod pull;
 mod read;
+mod upload;
 mod write;

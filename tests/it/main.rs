@@ -11,6 +11,7 @@ mod e2e;
 mod fake_pull;
 mod fake_pull_state;
 mod fake_server;
+mod fake_upload;
 mod fake_write;
 mod faults;
 mod help;
