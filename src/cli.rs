@@ -134,7 +134,7 @@ pub enum Command {
     /// Copy a version under a new name or into another project (its run and lineage too)
     #[command(after_help = COPY_HELP)]
     Copy(CopyArgs),
-    /// Register a version from a folder written by `pull`, with its files when the target lacks its run
+    /// Register a version from a folder written by `pull` (its files too, where the run is missing)
     #[command(after_help = push_help())]
     Push(PushArgs),
     #[command(

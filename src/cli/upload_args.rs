@@ -15,8 +15,8 @@ entries, like `register`, and printed. Without --run-uid the files go to a run p
 the project (upload-<version>), marked succeeded at the end and failed if the upload fails;
 with --run-uid they go to that run, never over a file it already has unless --force.
 
-Before the first request every PATH is read: symbolic links, devices, fifos, sockets and names
-the server cannot store as they are are refused (exit 2). A version that exists is refused
+Before the first request every PATH is read: symbolic links, devices, fifos, sockets, and
+names the server would store otherwise, are refused (exit 2). A version that exists is refused
 (exit 5) unless --force. Large files go one request each, -j at a time; small files of a new
 folder go as one archive. After the upload the server's tree must list every file with its
 size; --verify also reads each file back and compares hashes. If anything fails, no version is
