@@ -13,7 +13,7 @@ use futures_util::future::join_all;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
-use super::register::{Mode, register_version};
+use super::register::{Mode, register_version, show_version};
 use super::write::{self, Fields};
 use super::{Context, hints};
 use crate::api::runs::{RunPath, RunStatus};
@@ -73,15 +73,25 @@ pub async fn publish(ctx: &Context, job: Job) -> Result<()> {
         entries,
         target,
         remotes,
-        ..
+        existing,
     } = prepared;
     let (target, base) = take_run(ctx, &job, target).await?;
-    let outcome = transfer(ctx, &job, &target, &base, &entries, remotes).await;
-    let outcome = match outcome {
-        Ok(reports) => link(ctx, &job, &target, &entries, &reports).await,
+    let running = mark(
+        ctx,
+        &job,
+        &target,
+        RunStatus::Running,
+        "pxa is uploading files",
+    );
+    let (_, sent) = tokio::join!(
+        running,
+        transfer(ctx, &job, &target, &base, &entries, remotes)
+    );
+    let linked = match sent {
+        Ok(()) => link(ctx, &job, &target, &entries, existing).await,
         Err(e) => Err(e),
     };
-    if let Err(e) = outcome {
+    if let Err(e) = linked {
         mark(
             ctx,
             &job,
@@ -92,14 +102,6 @@ pub async fn publish(ctx: &Context, job: Job) -> Result<()> {
         .await;
         return Err(e);
     }
-    mark(
-        ctx,
-        &job,
-        &target,
-        RunStatus::Succeeded,
-        "pxa uploaded every file",
-    )
-    .await;
     Ok(())
 }
 
@@ -108,7 +110,12 @@ async fn prepare(ctx: &Context, job: &Job) -> Result<Prepared> {
     let entries = scan(job.specs.clone()).map_err(scan_refusal)?;
     let client = ctx.client()?;
     let reg = &job.registry;
-    let existing = client.find_version(reg, &job.version).await?.is_some();
+    let (owner, project) = (&reg.project.owner, &reg.project.name);
+    let (found, target) = tokio::join!(
+        client.find_version(reg, &job.version),
+        run::resolve(client, owner, project, &job.run)
+    );
+    let existing = found?.is_some();
     if existing && !job.force {
         let shown = format!("{} version {}:{}", reg.kind, reg.project, job.version);
         return Err(
@@ -117,10 +124,7 @@ async fn prepare(ctx: &Context, job: &Job) -> Result<Prepared> {
                 .into(),
         );
     }
-    let (owner, project) = (&reg.project.owner, &reg.project.name);
-    let target = run::resolve(client, owner, project, &job.run)
-        .await
-        .map_err(failure)?;
+    let target = target.map_err(failure)?;
     if let Some(r) = run::repointed(&target, &entries).filter(|_| !job.force) {
         return Err(CliError::new(Code::Conflict, r.to_string())
             .with_hint(hints::UPLOAD_REPOINT)
@@ -129,7 +133,7 @@ async fn prepare(ctx: &Context, job: &Job) -> Result<Prepared> {
     let mut remotes = vec![Remote::default(); entries.len()];
     if let Some(base) = target.stream_base(&client.config().host, owner, project) {
         let uploader = uploader(ctx, job, Arc::new(crate::progress::Silent))?;
-        let walks = entries.iter().map(|e| uploader.remote(&base, &e.spec.dest));
+        let walks = entries.iter().map(|e| uploader.remote(&base, e));
         for (slot, walked) in remotes.iter_mut().zip(join_all(walks).await) {
             *slot = walked.map_err(failure)?;
         }
@@ -148,11 +152,12 @@ async fn prepare(ctx: &Context, job: &Job) -> Result<Prepared> {
     })
 }
 
-/// Creates pxa's run when there is none yet, marks pxa's run running, and removes archives
-/// a failed attempt left at the run's root.
+/// Creates pxa's run when there is none yet; in a run that existed, removes the archives a
+/// failed attempt left at its root.
 async fn take_run(ctx: &Context, job: &Job, target: Target) -> Result<(Target, StreamBase)> {
     let client = ctx.client()?;
     let (owner, project) = (&job.registry.project.owner, &job.registry.project.name);
+    let existed = target.uuid.is_some();
     let target = match (&target.uuid, &job.run) {
         (None, RunChoice::Own(new)) => run::create(client, owner, project, new)
             .await
@@ -162,16 +167,12 @@ async fn take_run(ctx: &Context, job: &Job, target: Target) -> Result<(Target, S
     let base = target
         .stream_base(&client.config().host, owner, project)
         .expect("the run exists now");
-    if target.own {
-        let path = run_path(job, &target);
-        client
-            .set_run_status(&path, RunStatus::Running, "pxa is uploading files")
-            .await?;
-    }
-    let root = client.list_tree(&base.tree_url("")).await;
-    for (name, _) in root.map(|l| l.files).unwrap_or_default() {
-        if name.starts_with(ARCHIVE_PREFIX) {
-            let _ = client.delete_artifact(&base, &name).await;
+    if existed {
+        let root = client.list_tree(&base.tree_url("")).await;
+        for (name, _) in root.map(|l| l.files).unwrap_or_default() {
+            if name.starts_with(ARCHIVE_PREFIX) {
+                let _ = client.delete_artifact(&base, &name).await;
+            }
         }
     }
     Ok((target, base))
@@ -186,7 +187,7 @@ async fn transfer(
     base: &StreamBase,
     entries: &[LocalEntry],
     remotes: Vec<Remote>,
-) -> Result<Vec<EntryReport>> {
+) -> Result<()> {
     let progress = Arc::new(Progress::new(job.transfer.progress, ctx.printer().clone()).sending());
     let up = uploader(ctx, job, progress.clone())?;
     let resend = job.force;
@@ -234,16 +235,18 @@ async fn transfer(
     let sent = reports.iter().map(|r| r.files_sent).sum();
     progress.upload_summary(reports.len(), sent);
     note_run(ctx, target, &reports);
-    Ok(reports)
+    Ok(())
 }
 
-/// Records the lineage, then registers the version linking it (printed like `register`).
+/// Records the lineage, registers the version linking it (a POST when the version was absent
+/// before the upload, else the register flow), marks pxa's run succeeded and prints the
+/// version like `register`.
 async fn link(
     ctx: &Context,
     job: &Job,
     target: &Target,
     entries: &[LocalEntry],
-    _reports: &[EntryReport],
+    existing: bool,
 ) -> Result<()> {
     let client = ctx.client()?;
     let uuid = target.uuid.clone().expect("the run exists now");
@@ -266,11 +269,34 @@ async fn link(
         .chain(&linked)
         .filter_map(|e| e.spec.name.clone());
     fields.artifacts = Some(names.collect());
-    let mode = Mode {
-        force: job.force,
-        dry_run: false,
-    };
-    register_version(ctx, &job.registry, &job.version, &fields, mode).await
+    let reg = &job.registry;
+    if existing {
+        let mode = Mode {
+            force: job.force,
+            dry_run: false,
+        };
+        register_version(ctx, reg, &job.version, &fields, mode).await?;
+        mark(
+            ctx,
+            job,
+            target,
+            RunStatus::Succeeded,
+            "pxa uploaded every file",
+        )
+        .await;
+        return Ok(());
+    }
+    let body = fields.create_body(&job.version, reg.kind);
+    client.execute(&requests::create(client, reg, body)).await?;
+    let done = mark(
+        ctx,
+        job,
+        target,
+        RunStatus::Succeeded,
+        "pxa uploaded every file",
+    );
+    let (_, shown) = tokio::join!(done, show_version(ctx, reg, &job.version, "created"));
+    shown
 }
 
 /// Sets pxa's own run's status (best effort, bounded: a failure here only warns).

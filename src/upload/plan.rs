@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::api::tree::{Folder, Found, WalkError};
+use crate::api::tree::{Folder, Found, TreeListing, WalkError, is_missing};
 
 use super::local::LocalEntry;
 
@@ -51,6 +51,33 @@ impl Remote {
                 }
                 collect_dirs(&folder, &prefix, &mut remote.dirs);
             }
+        }
+        Ok(remote)
+    }
+
+    /// What the listing of a file's parent folder says of the file `name`.
+    pub fn from_parent(
+        listing: TreeListing,
+        run: &str,
+        parent: &str,
+        name: &str,
+    ) -> Result<Self, WalkError> {
+        if let Some(text) = listing.error {
+            if is_missing(&text) {
+                return Ok(Self::default());
+            }
+            return Err(WalkError::Refused {
+                run: run.to_string(),
+                path: parent.to_string(),
+                server_text: text,
+            });
+        }
+        let mut remote = Self::default();
+        if let Some((_, size)) = listing.files.iter().find(|(n, _)| n == name) {
+            remote.exists = true;
+            remote.files.insert(String::new(), size.unwrap_or(u64::MAX));
+        } else if listing.dirs.iter().any(|d| d == name) {
+            remote.exists = true;
         }
         Ok(remote)
     }

@@ -21,10 +21,21 @@ use crate::progress::{Finished, Item, Retry};
 pub const ARCHIVE_PREFIX: &str = ".pxa-upload-";
 
 impl Uploader {
-    /// What the run holds at `dest`.
-    pub async fn remote(&self, base: &StreamBase, dest: &str) -> Result<Remote, Failure> {
-        let walked = self.client.walk_tree(base, dest, &LIMITS).await;
-        Remote::from_walk(walked, dest).map_err(|e| Failure::from_walk(&e))
+    /// What the run holds at the entry's destination: the folder walked, or for a file its
+    /// parent folder listed (one request).
+    pub async fn remote(&self, base: &StreamBase, entry: &LocalEntry) -> Result<Remote, Failure> {
+        let dest = &entry.spec.dest;
+        if entry.is_dir {
+            let walked = self.client.walk_tree(base, dest, &LIMITS).await;
+            return Remote::from_walk(walked, dest).map_err(|e| Failure::from_walk(&e));
+        }
+        let (parent, name) = dest.rsplit_once('/').unwrap_or(("", dest));
+        let listing = self
+            .client
+            .list_tree(&base.tree_url(parent))
+            .await
+            .map_err(|e| Failure::from_api(&e))?;
+        Remote::from_parent(listing, &base.uuid, parent, name).map_err(|e| Failure::from_walk(&e))
     }
 
     /// Sends what `entry` still needs until the tree lists every file with its size. `remote`
@@ -56,7 +67,7 @@ impl Uploader {
                 Err(f) if !f.is_transient() || round >= self.retries => return Err(f),
                 _ => {}
             }
-            remote = self.remote(base, &entry.spec.dest).await?;
+            remote = self.remote(base, entry).await?;
             round += 1;
             if round > self.retries && !plan::todo(entry, &remote, false).is_empty() {
                 return Err(missing(entry, &remote));

@@ -15,7 +15,7 @@ use super::{ApiError, ApiRequest, Client, StreamBase};
 mod tests_walk;
 pub mod walk;
 
-pub use walk::{Folder, Found, LIMITS, Limits, TreeFile, WalkError, walk, walk_entry};
+pub use walk::{Folder, Found, LIMITS, Limits, TreeFile, WalkError, is_missing, walk, walk_entry};
 
 /// One folder's listing, kept as sent: names are untrusted, duplicates are kept (a JSON object
 /// may repeat a key), a size may be missing, and `error` is set when the server could not list
