@@ -53,31 +53,40 @@ pub async fn resolve(
     choice: &RunChoice,
 ) -> Result<Target, Failure> {
     let api = |e: ApiError| Failure::from_api(&e);
-    let (run, own) = match choice {
-        RunChoice::Given(uuid) => match client.get_run(owner, project, uuid).await {
-            Ok(run) => (Some(run), false),
-            Err(e) if e.is_not_found() => {
-                return Err(Failure::new(
-                    Code::NotFound,
-                    format!("run {uuid} does not exist in {owner}/{project}"),
-                ));
+    let (run, lineage, own) = match choice {
+        RunChoice::Given(uuid) => {
+            let path = RunPath {
+                owner,
+                project,
+                uuid,
+            };
+            let (run, lineage) = tokio::join!(
+                client.get_run(owner, project, uuid),
+                client.run_lineage(&path)
+            );
+            match run {
+                Err(e) if e.is_not_found() => {
+                    return Err(Failure::new(
+                        Code::NotFound,
+                        format!("run {uuid} does not exist in {owner}/{project}"),
+                    ));
+                }
+                run => (Some(run.map_err(api)?), Some(lineage), false),
             }
-            Err(e) => return Err(api(e)),
-        },
+        }
         RunChoice::Own(new) => {
             let found = client
                 .find_runs(owner, project, &new.name)
                 .await
                 .map_err(api)?;
-            (found.into_iter().find(unfinished), true)
+            (found.into_iter().find(unfinished), None, true)
         }
     };
-    let name = match (choice, &run) {
-        (_, Some(r)) => r.name.clone().unwrap_or_default(),
-        (RunChoice::Own(new), None) => new.name.clone(),
-        (RunChoice::Given(uuid), None) => uuid.clone(),
-    };
     let Some(run) = run else {
+        let name = match choice {
+            RunChoice::Own(new) => new.name.clone(),
+            RunChoice::Given(uuid) => uuid.clone(),
+        };
         return Ok(Target {
             uuid: None,
             name,
@@ -88,15 +97,20 @@ pub async fn resolve(
         });
     };
     let uuid = run.uuid.clone().unwrap_or_default();
-    let path = RunPath {
-        owner,
-        project,
-        uuid: &uuid,
+    let lineage = match lineage {
+        Some(listed) => listed.map_err(api)?,
+        None => {
+            let path = RunPath {
+                owner,
+                project,
+                uuid: &uuid,
+            };
+            client.run_lineage(&path).await.map_err(api)?
+        }
     };
-    let lineage = client.run_lineage(&path).await.map_err(api)?;
     Ok(Target {
         uuid: Some(uuid),
-        name,
+        name: run.name.clone().unwrap_or_default(),
         own,
         settings: run.item.settings.clone().unwrap_or_default(),
         lineage,

@@ -142,8 +142,19 @@ fn a_file_a_nested_folder_and_a_mix_arrive_byte_identical_for_the_official_cli()
     assert_eq!(got.get("big.bin"), local(&data).get("weights/big.bin"));
     assert_eq!(got.len(), 1);
 
-    let (code, _, err) = upload(&sb, None, &[d, "-p", pr.p(), "--version", "folder"]);
+    let (code, out, err) = upload(
+        &sb,
+        None,
+        &[d, "-p", pr.p(), "--version", "folder", "-o", "json"],
+    );
     assert_eq!(code, 0, "{err}");
+    // What upload prints is what `get` prints.
+    let got = pr.ok(&["get", &pr.target("folder"), "-o", "json"]);
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap(),
+        serde_json::from_str::<Value>(&got).unwrap()
+    );
+    assert_eq!(out, got);
     assert!(
         err.contains("uploaded folder/data (") && err.contains(", 10 files)"),
         "{err}"
