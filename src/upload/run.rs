@@ -55,24 +55,8 @@ pub async fn resolve(
     let api = |e: ApiError| Failure::from_api(&e);
     let (run, lineage, own) = match choice {
         RunChoice::Given(uuid) => {
-            let path = RunPath {
-                owner,
-                project,
-                uuid,
-            };
-            let (run, lineage) = tokio::join!(
-                client.get_run(owner, project, uuid),
-                client.run_lineage(&path)
-            );
-            match run {
-                Err(e) if e.is_not_found() => {
-                    return Err(Failure::new(
-                        Code::NotFound,
-                        format!("run {uuid} does not exist in {owner}/{project}"),
-                    ));
-                }
-                run => (Some(run.map_err(api)?), Some(lineage), false),
-            }
+            let (run, lineage) = given(client, owner, project, uuid).await?;
+            (Some(run), Some(lineage), false)
         }
         RunChoice::Own(new) => {
             let found = client
@@ -98,7 +82,7 @@ pub async fn resolve(
     };
     let uuid = run.uuid.clone().unwrap_or_default();
     let lineage = match lineage {
-        Some(listed) => listed.map_err(api)?,
+        Some(listed) => listed,
         None => {
             let path = RunPath {
                 owner,
@@ -116,6 +100,34 @@ pub async fn resolve(
         lineage,
         status: run.item.status.clone(),
     })
+}
+
+/// A given run and its lineage, read at once.
+async fn given(
+    client: &Client,
+    owner: &str,
+    project: &str,
+    uuid: &str,
+) -> Result<(Resource<Run>, Vec<RunArtifact>), Failure> {
+    let path = RunPath {
+        owner,
+        project,
+        uuid,
+    };
+    let (run, lineage) = tokio::join!(
+        client.get_run(owner, project, uuid),
+        client.run_lineage(&path)
+    );
+    match run {
+        Err(e) if e.is_not_found() => Err(Failure::new(
+            Code::NotFound,
+            format!("run {uuid} does not exist in {owner}/{project}"),
+        )),
+        run => {
+            let run = run.map_err(|e| Failure::from_api(&e))?;
+            Ok((run, lineage.map_err(|e| Failure::from_api(&e))?))
+        }
+    }
 }
 
 /// A run pxa created for an upload that did not finish.
