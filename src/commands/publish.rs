@@ -241,7 +241,9 @@ async fn transfer(
     let reports = reports.map_err(failure)?;
     let sent = reports.iter().map(|r| r.files_sent).sum();
     progress.upload_summary(reports.len(), sent);
-    note_run(ctx, target, &reports);
+    if job.transfer.progress != ProgressMode::None {
+        note_run(ctx, target, &reports);
+    }
     Ok(())
 }
 
@@ -304,10 +306,12 @@ async fn link(
         "pxa uploaded every file",
     )
     .await;
-    ctx.printer().note(&format!(
-        "created {} version {}:{}",
-        reg.kind, reg.project, job.version
-    ));
+    if job.transfer.progress != ProgressMode::None {
+        ctx.printer().note(&format!(
+            "created {} version {}:{}",
+            reg.kind, reg.project, job.version
+        ));
+    }
     let (raw, item) = as_read(created, fields.artifacts.unwrap_or_default());
     print_version(ctx, &raw, &item)
 }
