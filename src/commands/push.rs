@@ -2,7 +2,7 @@
 //! plus `content.plx.json` / `polyaxonfile.plx.json`), like the official CLI's push. The kind
 //! is the file's unless `--kind` is given. When the target server has no such run in the
 //! project (another server, another project), the version's lineage files are uploaded from
-//! the folder into a new run, with the same entry names and paths ([`carry`]), so that `pull`
+//! the folder into a new run, with the same entry names and paths (`carry`), so that `pull`
 //! from one server and `push` to another moves a version with its files; `--no-artifacts`
 //! pushes the metadata only.
 

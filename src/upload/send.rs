@@ -52,21 +52,24 @@ impl Uploader {
         let files_sent = first.len();
         let bytes_sent: u64 = first.iter().map(|s| entry.files[s.index].size).sum();
         let mut round = 0;
+        let mut last: Option<Failure> = None;
         loop {
             let todo = plan::todo(entry, &remote, resend_all && round == 0);
             if todo.is_empty() {
                 break;
             }
             if round > 0 {
-                let why = format!("{} files not on the run yet", todo.len());
+                let why = match &last {
+                    Some(f) => format!("{} (sending the {} files not on the run)", f, todo.len()),
+                    None => format!("{} files are not on the run whole", todo.len()),
+                };
                 self.wait_round(label, round, &why).await;
             }
             let pieces = plan::pieces(entry, &todo, &remote);
-            let sent = self.send_pieces(base, label, entry, &pieces).await;
-            match sent {
+            last = match self.send_pieces(base, label, entry, &pieces).await {
                 Err(f) if !f.is_transient() || round >= self.retries => return Err(f),
-                _ => {}
-            }
+                sent => sent.err(),
+            };
             remote = self.remote(base, entry).await?;
             round += 1;
             if round > self.retries && !plan::todo(entry, &remote, false).is_empty() {
