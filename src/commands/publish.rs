@@ -12,15 +12,14 @@ use anyhow::Result;
 use futures_util::future::join_all;
 use tokio::sync::Semaphore;
 
-use super::get::print_version;
-use super::register::{Mode, register_version};
 use super::write::Fields;
 use super::{Context, hints};
 
+mod lineage;
 mod show;
 use crate::api::runs::{RunPath, RunStatus};
 use crate::api::upload::Watch;
-use crate::api::{ProjectVersion, Registry, Resource, StreamBase, versions::requests};
+use crate::api::{Registry, StreamBase};
 use crate::exit::{CliError, Code};
 use crate::output::progress::{Mode as ProgressMode, Progress};
 use crate::progress::{Planned, Reporter};
@@ -29,7 +28,8 @@ use crate::upload::plan::{self, Remote};
 use crate::upload::run::{self, RunChoice, Target};
 use crate::upload::send::ARCHIVE_PREFIX;
 use crate::upload::{EntryReport, Failure, Uploader};
-use show::{as_read, conflict_refusal, note_run, print_plan, scan_refusal};
+use lineage::link;
+use show::{conflict_refusal, note_run, print_plan, scan_refusal};
 
 /// How the transfer runs.
 #[derive(Debug, Clone, Copy)]
@@ -112,30 +112,41 @@ async fn prepare(ctx: &Context, job: &Job) -> Result<Prepared> {
     let client = ctx.client()?;
     let reg = &job.registry;
     let (owner, project) = (&reg.project.owner, &reg.project.name);
-    let (found, target) = tokio::join!(
+    // A given run's destinations are listed while the run is read, from the stream base
+    // every CE run has; listed again if the run names another (an agent, a store).
+    let host = &client.config().host;
+    let guess = match &job.run {
+        RunChoice::Given(uuid) => Some(StreamBase::new(
+            host,
+            owner,
+            project,
+            uuid,
+            &Default::default(),
+        )),
+        RunChoice::Own(_) => None,
+    };
+    let uploader = uploader(ctx, job, Arc::new(crate::progress::Silent))?;
+    let early = async {
+        match &guess {
+            Some(base) => Some(join_all(entries.iter().map(|e| uploader.remote(base, e))).await),
+            None => None,
+        }
+    };
+    let (found, target, early) = tokio::join!(
         client.find_version(reg, &job.version),
-        run::resolve(client, owner, project, &job.run)
+        run::resolve(client, owner, project, &job.run),
+        early
     );
     let existing = found?.is_some();
-    if existing && !job.force {
-        let shown = format!("{} version {}:{}", reg.kind, reg.project, job.version);
-        return Err(
-            CliError::new(Code::Conflict, format!("{shown} already exists"))
-                .with_hint(hints::UPLOAD_VERSION_EXISTS)
-                .into(),
-        );
-    }
-    let target = target.map_err(failure)?;
-    if let Some(r) = run::repointed(&target, &entries).filter(|_| !job.force) {
-        return Err(CliError::new(Code::Conflict, r.to_string())
-            .with_hint(hints::UPLOAD_REPOINT)
-            .into());
-    }
+    let target = refuse_conflicts(job, existing, target, &entries)?;
     let mut remotes = vec![Remote::default(); entries.len()];
-    if let Some(base) = target.stream_base(&client.config().host, owner, project) {
-        let uploader = uploader(ctx, job, Arc::new(crate::progress::Silent))?;
-        let walks = entries.iter().map(|e| uploader.remote(&base, e));
-        for (slot, walked) in remotes.iter_mut().zip(join_all(walks).await) {
+    if let Some(base) = target.stream_base(host, owner, project) {
+        let same = guess.is_some_and(|g| g.tree_url("") == base.tree_url(""));
+        let walked = match early {
+            Some(listed) if same => listed,
+            _ => join_all(entries.iter().map(|e| uploader.remote(&base, e))).await,
+        };
+        for (slot, walked) in remotes.iter_mut().zip(walked) {
             *slot = walked.map_err(failure)?;
         }
     }
@@ -151,6 +162,31 @@ async fn prepare(ctx: &Context, job: &Job) -> Result<Prepared> {
         remotes,
         existing,
     })
+}
+
+/// An existing version, or a lineage name the run has elsewhere: exit 5 unless `--force`.
+fn refuse_conflicts(
+    job: &Job,
+    existing: bool,
+    target: Result<Target, Failure>,
+    entries: &[LocalEntry],
+) -> Result<Target> {
+    let reg = &job.registry;
+    if existing && !job.force {
+        let shown = format!("{} version {}:{}", reg.kind, reg.project, job.version);
+        return Err(
+            CliError::new(Code::Conflict, format!("{shown} already exists"))
+                .with_hint(hints::UPLOAD_VERSION_EXISTS)
+                .into(),
+        );
+    }
+    let target = target.map_err(failure)?;
+    if let Some(r) = run::repointed(&target, entries).filter(|_| !job.force) {
+        return Err(CliError::new(Code::Conflict, r.to_string())
+            .with_hint(hints::UPLOAD_REPOINT)
+            .into());
+    }
+    Ok(target)
 }
 
 /// Creates pxa's run when there is none yet. Also says whether the run existed before.
@@ -247,77 +283,14 @@ async fn transfer(
     Ok(())
 }
 
-/// Records the lineage, registers the version linking it (a POST when the version was absent
-/// before the upload, else the register flow), marks pxa's run succeeded and prints the
-/// version like `register`.
-async fn link(
+/// Sets pxa's own run's status (best effort, bounded: a failure here only warns).
+pub(super) async fn mark(
     ctx: &Context,
     job: &Job,
     target: &Target,
-    entries: &[LocalEntry],
-    existing: bool,
-) -> Result<()> {
-    let client = ctx.client()?;
-    let uuid = target.uuid.clone().expect("the run exists now");
-    let linked: Vec<LocalEntry> = job.linked_only.iter().map(lineage_only).collect();
-    let mut records = run::records(&uuid, entries);
-    records.extend(run::records(&uuid, &linked));
-    let fresh: Vec<_> = records
-        .into_iter()
-        .filter(|r| !target.lineage.iter().any(|a| same_entry(a, r, &uuid)))
-        .collect();
-    if !fresh.is_empty() {
-        client
-            .record_lineage(&run_path(job, target), &fresh)
-            .await?;
-    }
-    let mut fields = job.fields.clone();
-    fields.run = Some(uuid);
-    let names = entries
-        .iter()
-        .chain(&linked)
-        .filter_map(|e| e.spec.name.clone());
-    fields.artifacts = Some(names.collect());
-    let reg = &job.registry;
-    if existing {
-        let mode = Mode {
-            force: job.force,
-            dry_run: false,
-        };
-        register_version(ctx, reg, &job.version, &fields, mode).await?;
-        mark(
-            ctx,
-            job,
-            target,
-            RunStatus::Succeeded,
-            "pxa uploaded every file",
-        )
-        .await;
-        return Ok(());
-    }
-    let body = fields.create_body(&job.version, reg.kind);
-    let created: Resource<ProjectVersion> =
-        client.fetch(&requests::create(client, reg, body)).await?;
-    mark(
-        ctx,
-        job,
-        target,
-        RunStatus::Succeeded,
-        "pxa uploaded every file",
-    )
-    .await;
-    if job.transfer.progress != ProgressMode::None {
-        ctx.printer().note(&format!(
-            "created {} version {}:{}",
-            reg.kind, reg.project, job.version
-        ));
-    }
-    let (raw, item) = as_read(created, fields.artifacts.unwrap_or_default());
-    print_version(ctx, &raw, &item)
-}
-
-/// Sets pxa's own run's status (best effort, bounded: a failure here only warns).
-async fn mark(ctx: &Context, job: &Job, target: &Target, status: RunStatus, message: &str) {
+    status: RunStatus,
+    message: &str,
+) {
     let (Some(_), true, Ok(client)) = (&target.uuid, target.own, ctx.client()) else {
         return;
     };
@@ -336,7 +309,7 @@ async fn mark(ctx: &Context, job: &Job, target: &Target, status: RunStatus, mess
     }
 }
 
-fn run_path<'a>(job: &'a Job, target: &'a Target) -> RunPath<'a> {
+pub(super) fn run_path<'a>(job: &'a Job, target: &'a Target) -> RunPath<'a> {
     RunPath {
         owner: &job.registry.project.owner,
         project: &job.registry.project.name,
@@ -361,28 +334,6 @@ fn uploader(ctx: &Context, job: &Job, progress: Arc<dyn Reporter>) -> Result<Upl
 
 fn entry_label(e: &LocalEntry) -> String {
     e.spec.name.clone().unwrap_or_else(|| e.spec.dest.clone())
-}
-
-/// An entry recorded without files (its folder is inside another entry's).
-fn lineage_only(spec: &Spec) -> LocalEntry {
-    LocalEntry {
-        spec: spec.clone(),
-        is_dir: spec.kind != "file",
-        files: Vec::new(),
-    }
-}
-
-/// The run already records this entry as it would be recorded.
-fn same_entry(
-    a: &crate::api::models::RunArtifact,
-    r: &crate::api::runs::NewArtifact,
-    uuid: &str,
-) -> bool {
-    let path = a.path.as_deref().unwrap_or_default();
-    let rel = path.strip_prefix(&format!("{uuid}/")).unwrap_or(path);
-    a.name.as_deref() == Some(r.name.as_str())
-        && a.kind.as_deref() == Some(r.kind.as_str())
-        && format!("{uuid}/{rel}") == r.path
 }
 
 fn failure(f: Failure) -> anyhow::Error {

@@ -18,9 +18,11 @@ mod runs;
 
 /// A folder with what trips uploads: names with spaces, non-ASCII, `&` (Django unescapes
 /// HTML entities), quotes, `;`, a leading space and `%20`, nested folders, an empty file, and
-/// files of 1 MiB and more (sent alone) beside small ones (sent as one archive).
-fn tricky(root: &Path) -> std::path::PathBuf {
-    let dir = root.join("data");
+/// files of 1 MiB and more (sent alone) beside small ones (sent as one archive). Each test names
+/// its folder differently: the server builds a folder's tarball under the folder's basename,
+/// and two at once of one basename come out mixed (contract §13.3).
+fn tricky(root: &Path, name: &str) -> std::path::PathBuf {
+    let dir = root.join(name);
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("spa ce/naïve файл.txt", b"utf-8 names".to_vec()),
         ("R&D \"q\" & more.txt", b"quotes".to_vec()),
@@ -129,7 +131,7 @@ fn a_file_a_nested_folder_and_a_mix_arrive_byte_identical_for_the_official_cli()
     let sb = sandbox();
     let pr = project(&sb, "upload");
     let work = tempfile::tempdir().unwrap();
-    let data = tricky(work.path());
+    let data = tricky(work.path(), "mixed");
     let file = data.join("weights/big.bin");
     let (f, d) = (file.to_str().unwrap(), data.to_str().unwrap());
 
@@ -157,11 +159,11 @@ fn a_file_a_nested_folder_and_a_mix_arrive_byte_identical_for_the_official_cli()
     );
     assert_eq!(out, got);
     assert!(
-        err.contains("uploaded folder/data (") && err.contains(", 10 files)"),
+        err.contains("uploaded folder/mixed (") && err.contains(", 10 files)"),
         "{err}"
     );
     assert_eq!(
-        pulled(&sb, pr.p(), "artifact", "folder", "outputs/data"),
+        pulled(&sb, pr.p(), "artifact", "folder", "outputs/mixed"),
         local(&data)
     );
 
@@ -190,7 +192,7 @@ fn a_file_a_nested_folder_and_a_mix_arrive_byte_identical_for_the_official_cli()
     let got = pulled(&sb, pr.p(), "model", "mix", "outputs");
     let mut want: BTreeMap<String, String> = local(&data)
         .into_iter()
-        .map(|(p, s)| (format!("data/{p}"), s))
+        .map(|(p, s)| (format!("mixed/{p}"), s))
         .collect();
     want.insert("big.bin".into(), local(&data)["weights/big.bin"].clone());
     assert_eq!(got, want);
@@ -209,7 +211,7 @@ fn a_file_a_nested_folder_and_a_mix_arrive_byte_identical_for_the_official_cli()
         .iter()
         .map(|l| (l["name"].as_str().unwrap(), l["kind"].as_str().unwrap()))
         .collect();
-    assert_eq!(kinds, [("big.bin", "model"), ("data", "model")]);
+    assert_eq!(kinds, [("big.bin", "model"), ("mixed", "model")]);
     let r = run_of(&pr, "model", "mix");
     assert_eq!(
         (r["name"].as_str(), r["status"].as_str()),
@@ -307,7 +309,9 @@ fn a_killed_or_interrupted_upload_registers_nothing_and_a_rerun_completes() {
             assert!(stderr.contains("interrupted by SIGINT"), "{stderr}");
             assert_eq!(status, "failed");
         } else {
-            assert_eq!(status, "running");
+            // Unfinished (the `running` mark goes out beside the first uploads, so a kill can
+            // come before the server has it): what a re-run looks for.
+            assert!(status == "running" || status == "created", "{status}");
         }
         let again = UploadProxy::start(&sb.host, |_, _| Fault::Forward);
         let (code, _, err) = upload(

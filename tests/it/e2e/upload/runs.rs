@@ -22,7 +22,7 @@ fn an_existing_runs_other_files_are_untouched() {
     let sb = sandbox();
     let pr = project(&sb, "uprun");
     let work = tempfile::tempdir().unwrap();
-    let data = tricky(work.path());
+    let data = tricky(work.path(), "other-files");
     let keep = work.path().join("keep.txt");
     std::fs::write(&keep, "kept as it is").unwrap();
     let (k, d) = (keep.to_str().unwrap(), data.to_str().unwrap());
