@@ -20,7 +20,7 @@ from typing import Dict, List, Optional, Tuple
 MIB = 1024 * 1024
 ORDER = ["startup", "get", "ls", "register", "stage", "update", "delete",
          "pull-big", "verify-big", "pull-dataset", "pull-quad", "pull-shards", "repull-shards",
-         "pull-small300", "pull-meta", "pull-single"]
+         "pull-small300", "pull-meta", "pull-single", "upload-big", "upload-quad", "upload-small"]
 
 
 class Results:
@@ -185,6 +185,23 @@ class Report:
         ] + [
             (f"pull single entry {q} ({quad} MiB)", "pull-single", f"pxa {q}", "", f"curl {q}")
             for q in ("q1", "q2", "q3", "q4")
+        ] + self.upload_rows()
+
+    def upload_rows(self) -> List[Tuple[str, str, str, str, Optional[str]]]:
+        """Issue 13: uploads into the same run (pxa --run-uid, curl -F, `polyaxon ops upload`)."""
+        big = self.size("bench_upload_big_bytes") // MIB
+        quad = self.size("bench_upload_quad_bytes") // MIB // 4
+        files = self.m.get("bench_upload_small_files", "?")
+        small = self.size("bench_upload_small_bytes") / MIB
+        return [
+            (f"upload one {big} MiB file and register it (`--run-uid`; curl: `-F` of the file "
+             "alone)", "upload-big", "pxa", "", "curl"),
+            ("… same, pxa into a run of its own (creates, checks and finishes the run)",
+             "upload-big", "pxa-new-run", "", "curl"),
+            (f"upload a folder of 4 × {quad} MiB (curl: the 4 files, 4 at once)", "upload-quad",
+             "pxa", "official", "curl-4"),
+            (f"upload a folder of {files} small files ({small:.0f} MiB; curl: `tar -c \\| curl -F`)",
+             "upload-small", "pxa", "official", "curl+tar"),
         ]
 
     def header(self) -> None:
@@ -275,6 +292,14 @@ class Report:
                "with a full pull; `pull-meta` compares `pull -a --no-artifacts` of "
                "`pxa-bench-ls` (a first pull into a folder moved aside untimed, and a re-sync "
                "with `--skip-existing` of a folder an untimed pull filled) with `ls --all` of it.")
+        self.w("* Uploads (issue 13): project `pxa-bench-upload` with one empty run; every tool "
+               "sends into that run: pxa with `--run-uid` (its whole publish: version, lineage, "
+               "the check of every size with the tree), `curl -F` of the same file (the bare "
+               "upload), `polyaxon ops upload` of the same folder (it sends a tar.gz). A prepare "
+               "script deletes the previous run's version and files first, through the API. "
+               "`pxa-new-run` is the whole `pxa upload` into a run of its own (created, marked "
+               "running and succeeded). The official CLI is timed in a group of its own with "
+               "fewer runs.")
         self.w("* Peak RSS: `/usr/bin/time -v` (maximum resident set size), the largest of "
                f"{m.get('rss_runs')} run(s).")
         self.w()
@@ -326,6 +351,33 @@ class Report:
         out.append(self.quad_target(r))
         out.extend(self.folder_targets(r))
         out.extend(self.rss_targets(r))
+        out.extend(self.upload_targets(r))
+        return out
+
+    def upload_targets(self, r: Results) -> List[Tuple[str, Optional[bool], str, str]]:
+        """Issue 13: upload throughput against curl, speed against the official CLI, memory."""
+        out = []
+        nbytes = self.size("bench_upload_big_bytes")
+        p, c = r.median("upload-big", "pxa"), r.median("upload-big", "curl")
+        ok = None if p is None or c is None else c / p >= 0.9
+        nums = "–" if ok is None else (
+            f"pxa {rate(nbytes, p)} vs curl {rate(nbytes, c)}: {c / p:.2f}× curl "
+            f"(pxa {fmt_t(p)}, curl {fmt_t(c)}, pxa's run included: version, lineage, tree check)")
+        out.append(("upload throughput ≥ 0.9× `curl -F`: the big file, same run", ok, nums,
+                    "pxa (its API requests around the same upload)"))
+        p, o = r.median("upload-quad", "pxa"), r.median("upload-quad", "official")
+        ok = None if p is None or o is None else o / p >= 3
+        runs = len((r.get("upload-quad", "official") or {}).get("times", []))
+        out.append(("4-file folder: pxa ≥ 3× faster than `polyaxon ops upload`", ok,
+                    "–" if ok is None else f"pxa {fmt_t(p)} vs official {fmt_t(o)} ({runs} runs): "
+                    f"{o / p:.1f}×", "pxa"))
+        up = {label: kb for (label, tool), kb in r.rss.items()
+              if tool == "pxa" and label.startswith("upload-")}
+        worst = max(up.values()) if up else None
+        out.append(("peak RSS of every pxa upload ≤ 32 MiB, whatever the size", None if worst is None
+                    else worst <= 32 * 1024,
+                    ", ".join(f"{label[len('upload-'):]} {mib(kb)}" for label, kb in up.items()) or "–",
+                    "pxa"))
         return out
 
     def folder_targets(self, r: Results) -> List[Tuple[str, Optional[bool], str, str]]:
@@ -411,7 +463,8 @@ class Report:
             f"pxa: 4 entries {fmt_t(quad)} vs slowest single {fmt_t(slow)} = {quad / slow:.2f}×{curl}"), where
 
     def rss_targets(self, r: Results) -> List[Tuple[str, Optional[bool], str, str]]:
-        pxa = {label: kb for (label, tool), kb in r.rss.items() if tool == "pxa"}
+        pxa = {label: kb for (label, tool), kb in r.rss.items()
+               if tool == "pxa" and not label.startswith("upload-")}
         if not pxa:
             return [("peak RSS of every pxa pull ≤ 32 MiB", None, "–", ""),
                     ("peak RSS ≤ 32 MiB at both file sizes", None, "–", "")]
@@ -450,7 +503,7 @@ class Report:
 
     def rss_table(self) -> None:
         r = self.r
-        self.w("## Peak RSS of pulls")
+        self.w("## Peak RSS of pulls and uploads")
         self.w()
         if "rss" in r.skip:
             self.w(r.skip["rss"])
@@ -466,6 +519,17 @@ class Report:
             vals = [r.rss.get((label, t)) for t in ("pxa", "official", "curl")]
             self.w(f"| {title} (`{label}`) | " + " | ".join(mib(v) for v in vals) + " |")
         self.w()
+        uploads = {"upload-big": f"{self.size('bench_upload_big_bytes') // MIB} MiB file",
+                   "upload-huge": f"{self.size('bench_upload_huge_bytes') // MIB} MiB file",
+                   "upload-quad": f"folder of 4 × {self.size('bench_upload_quad_bytes') // MIB // 4} MiB",
+                   "upload-small": f"folder of {self.m.get('bench_upload_small_files')} small files"}
+        if any((label, "pxa") in r.rss for label in uploads):
+            self.w("| upload | pxa | official CLI | curl |")
+            self.w("|---|---|---|---|")
+            for label, title in uploads.items():
+                vals = [r.rss.get((label, t)) for t in ("pxa", "official", "curl")]
+                self.w(f"| {title} (`{label}`) | " + " | ".join(mib(v) for v in vals) + " |")
+            self.w()
 
     def cpu_table(self) -> None:
         """CPU time (user + system, mean of the timed runs) of each pull: on a 2-core machine

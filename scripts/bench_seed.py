@@ -4,7 +4,7 @@ by scripts/bench, and write a shell-sourceable file describing it.
 
     .venv/bin/python scripts/bench_seed.py --host H --data DIR --out FILE \\
         [--big-mib 256] [--huge-mib 1024] [--files 2000] [--quad-mib 64] [--shard-mib 64]
-        [--small-files 300] [--versions 120]
+        [--small-files 300] [--versions 120] [--upload-dir DIR]
 
 Projects (owner `default`):
 
@@ -24,6 +24,11 @@ Projects (owner `default`):
 * `pxa-bench-ls`: --versions artifact versions `v000`... with descriptions, tags and
   content (no run), so that listing them all takes two pages of the server's 100 cap.
 * `pxa-bench-write`: empty; scripts/bench creates and deletes versions there.
+* `pxa-bench-upload` (with --upload-dir): one empty run `target` that every upload benchmark
+  sends into (pxa with --run-uid, curl -F and `polyaxon ops upload` alike), and the local
+  files they send, written into --upload-dir: `big.bin` (--big-mib), `huge.bin` (--huge-mib,
+  peak RSS only), `quad/part-N.bin` (4 × --quad-mib) and `small/` (--files files of 1-8 KiB,
+  nested 0-3 deep like the dataset).
 
 The output file (KEY='value' lines) gives the host, projects, run uuid, the streams URLs
 of every entry (exactly as the official client requests them: URL_<ENTRY>), the shards one
@@ -53,6 +58,7 @@ OWNER = "default"
 PROJECT = "pxa-bench"
 LS_PROJECT = "pxa-bench-ls"
 WRITE_PROJECT = "pxa-bench-write"
+UPLOAD_PROJECT = "pxa-bench-upload"
 MIB = 1024 * 1024
 QUAD = ["q1", "q2", "q3", "q4"]
 SHARDS = 4
@@ -124,6 +130,51 @@ def write_files(files: RunFiles, args: argparse.Namespace) -> Dict[str, Dict]:
     return entries
 
 
+def write_upload_inputs(root: str, args: argparse.Namespace) -> Dict[str, int]:
+    """The local files the upload benchmarks send; returns their sizes by key."""
+    def chunks_to(path: str, total: int) -> None:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            for chunk in random_chunks(total)():
+                f.write(chunk)
+    chunks_to(os.path.join(root, "big.bin"), args.big_mib * MIB)
+    chunks_to(os.path.join(root, "huge.bin"), args.huge_mib * MIB)
+    for n in range(1, len(QUAD) + 1):
+        chunks_to(os.path.join(root, f"quad/part-{n}.bin"), args.quad_mib * MIB)
+    rng = random.Random(20261130)
+    small = 0
+    for i in range(args.files):
+        parts = [f"a{i % 4}", f"b{(i // 4) % 5}", f"c{(i // 20) % 5}"][: i % 4]
+        path = os.path.join(root, "small", *parts, f"f{i:05d}.txt")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        data = rng.randbytes(rng.randint(1024, 8 * 1024))
+        small += len(data)
+        with open(path, "wb") as f:
+            f.write(data)
+    return {"BENCH_UPLOAD_BIG_BYTES": args.big_mib * MIB,
+            "BENCH_UPLOAD_HUGE_BYTES": args.huge_mib * MIB,
+            "BENCH_UPLOAD_QUAD_FILES": len(QUAD),
+            "BENCH_UPLOAD_QUAD_BYTES": len(QUAD) * args.quad_mib * MIB,
+            "BENCH_UPLOAD_SMALL_FILES": args.files,
+            "BENCH_UPLOAD_SMALL_BYTES": small}
+
+
+def seed_upload(api: Api, host: str, args: argparse.Namespace) -> Dict[str, object]:
+    """The upload benchmarks' project, empty run and local files."""
+    create_project(api, UPLOAD_PROJECT)
+    run = api.post(f"/api/v1/{OWNER}/{UPLOAD_PROJECT}/runs",
+                   {"name": "target", "is_managed": False}).json()
+    values: Dict[str, object] = dict(write_upload_inputs(args.upload_dir, args))
+    values.update({
+        "BENCH_UPLOAD_PROJECT": UPLOAD_PROJECT,
+        "BENCH_UPLOAD_RUN": run["uuid"],
+        "BENCH_UPLOAD_DIR": os.path.abspath(args.upload_dir),
+        "BENCH_UPLOAD_STREAMS": f"{host}/streams/v1/polyaxon/{OWNER}/{UPLOAD_PROJECT}/runs/{run['uuid']}",
+    })
+    log(f"upload inputs written into {args.upload_dir}; target run {run['uuid']}")
+    return values
+
+
 def streams(host: str, uuid: str, endpoint: str, params: Dict[str, str]) -> str:
     query = urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
     return f"{host}/streams/v1/polyaxon/{OWNER}/{PROJECT}/runs/{uuid}/{endpoint}?{query}"
@@ -177,6 +228,7 @@ def main() -> int:
     ap.add_argument("--shard-mib", type=int, default=64)
     ap.add_argument("--small-files", type=int, default=300)
     ap.add_argument("--versions", type=int, default=120)
+    ap.add_argument("--upload-dir", help="write the upload benchmarks' local files here")
     args = ap.parse_args()
     if not args.host or not args.data:
         ap.error("--host and --data are required (or source the sandbox env file)")
@@ -242,6 +294,8 @@ def main() -> int:
         values[f"URL_SHARD{n}"] = streams(host, uuid, "artifact",
                                           {"path": f"outputs/shards/shard-{n}.bin", "force": "true"})
     values["TREE_SHARDS"] = streams(host, uuid, "artifacts/tree", {"path": "outputs/shards"})
+    if args.upload_dir:
+        values.update(seed_upload(api, host, args))
     tmp = args.out + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         f.write("# Written by scripts/bench_seed.py\n")

@@ -10,9 +10,11 @@ use crate::output::progress::Mode as ProgressMode;
 use crate::settings::env::{AUTH_TOKEN, HOST, NO_COLOR, OFFLINE_ROOT, SSL_CA_CERT, TIMEOUT};
 
 pub mod generate;
+mod upload_args;
 pub mod usage;
 pub mod values;
 mod write_args;
+pub use upload_args::*;
 pub use write_args::*;
 
 /// The whole command line.
@@ -47,6 +49,10 @@ pub struct GlobalArgs {
     /// Registry to use
     #[arg(long, global = true, value_enum, default_value_t = Kind::Artifact)]
     pub kind: Kind,
+    /// Whether `--kind` (or `pxa models|components …`) was given, not defaulted: set after
+    /// parsing (`push` then takes the kind from the pulled folder).
+    #[arg(skip)]
+    pub kind_given: bool,
     /// Output format: table on a terminal, tab-separated when piped
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Auto)]
     pub output: Format,
@@ -131,9 +137,15 @@ pub enum Command {
     /// Copy a version under a new name or into another project (its run and lineage too)
     #[command(after_help = COPY_HELP)]
     Copy(CopyArgs),
-    /// Register a version from a folder written by `pull` (version.plx.json)
+    /// Register a version from a folder written by `pull` (its files too, where the run is missing)
     #[command(after_help = push_help())]
     Push(PushArgs),
+    #[command(
+        about = "Publish local files and folders as a version (into a new run, or --run-uid)",
+        long_about = format!("Publish local files and folders as a version (into a new run, or --run-uid)\n\n{UPLOAD_DETAILS}"),
+        after_help = "Examples:\n  $ pxa upload ./model.onnx -p demo --version v1 --kind model\n  $ pxa upload ./weights ./tokenizer -p demo --version v2 --description 'fine-tuned' --tags a,b\n  $ pxa upload ./data -p demo --version d1 --entry dataset --to inputs -j 8 --verify\n  $ pxa upload ./eval.csv -p demo --version v1-eval --run-uid 6de0b57635c842abb378fb1379d4dfec\n  $ pxa upload ./model -p demo --version v1 --dry-run\n\nExit codes: 2 refused before anything was sent, 3 run not found, 5 the version or a\nfile exists (--force), 8 server unreachable, 9 a file did not arrive whole, 130\ninterrupted (run the same command again: it sends only what did not arrive)."
+    )]
+    Upload(UploadArgs),
     /// Print a version's page in the web UI (and open it in a browser on a terminal)
     #[command(
         after_help = "Examples:\n  $ pxa dashboard -p demo --version v1 --url\n  $ pxa models dashboard demo:m1"

@@ -14,8 +14,10 @@ pub mod pull;
 pub mod reference;
 pub mod settings;
 pub mod text;
+pub mod upload;
 
 use clap::error::ErrorKind;
+use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 
 use output::{ColorChoice, Printer};
@@ -57,7 +59,9 @@ fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<cli::Cli,
     let mut cmd = cli::Cli::command();
     let args = compat::normalize(args, &cmd);
     let matches = cmd.try_get_matches_from_mut(args)?;
-    cli::Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
+    let mut cli = cli::Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))?;
+    cli.global.kind_given = matches.value_source("kind") == Some(ValueSource::CommandLine);
+    Ok(cli)
 }
 
 fn report(printer: &Printer, report: &exit::Report) {
@@ -89,4 +93,20 @@ fn usage_error(err: &clap::Error, printer: &Printer) -> i32 {
     let (message, hint) = cli::usage::describe(err);
     printer.error(&message, hint.as_deref());
     exit::Code::Usage.as_i32()
+}
+
+#[cfg(test)]
+mod tests {
+    fn kind_given(line: &str) -> bool {
+        let args = line.split_whitespace().map(std::ffi::OsString::from);
+        super::parse(args).unwrap().global.kind_given
+    }
+
+    #[test]
+    fn a_given_kind_is_told_from_the_default() {
+        assert!(!kind_given("pxa push ./v1"));
+        assert!(kind_given("pxa push ./v1 --kind model"));
+        assert!(kind_given("pxa --kind artifact push ./v1"));
+        assert!(kind_given("pxa models push ./m1"));
+    }
 }

@@ -1,7 +1,7 @@
 //! The HTTP client and its single request funnel: headers, timeouts, retries, typed errors.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-use super::error::{ApiError, SetupError};
+use super::error::{ApiError, SetupError, TransportKind};
 use super::retry::{RetryPolicy, retry_after};
 use super::transport::{read_answer, read_error_body, redact, transport_error};
 
@@ -116,62 +116,42 @@ impl ApiRequest {
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
+    /// Built on first upload (see [`Client::upload_http`]).
+    uploads: Arc<OnceLock<reqwest::Client>>,
     config: ClientConfig,
     observer: Option<Observer>,
 }
 
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Self, SetupError> {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-        let (name, value) = &config.service_header;
-        let service = || SetupError::ServiceHeader(name.clone());
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| service())?;
-        headers.insert(name, HeaderValue::from_str(value).map_err(|_| service())?);
-        if let Some(token) = &config.token {
-            let mut value =
-                HeaderValue::from_str(&format!("{} {}", config.auth_type, token.expose()))
-                    .map_err(|_| SetupError::Token)?;
-            value.set_sensitive(true);
-            headers.insert(header::AUTHORIZATION, value);
-        }
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("pxa/", env!("CARGO_PKG_VERSION")))
-            .default_headers(headers)
-            .connect_timeout(config.connect_timeout)
+        let http = http_builder(&config)?
             .read_timeout(config.timeout)
-            .gzip(true)
-            .danger_accept_invalid_certs(!config.verify_tls);
-        if config.host.scheme() == "http" {
-            // No TLS to set up: skip reading the system's ~150 root certificates on every run.
-            // A redirect to https:// would then fail verification, which is the safe way to fail.
-            builder = builder
-                .tls_built_in_native_certs(false)
-                .tls_built_in_webpki_certs(false);
-        }
-        if let Some(path) = &config.ca_cert {
-            let shown = path.display().to_string();
-            let pem = std::fs::read(path).map_err(|e| SetupError::CaCertUnreadable {
-                path: shown.clone(),
-                detail: e.to_string(),
-            })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                SetupError::CaCertInvalid {
-                    path: shown,
-                    detail: e.to_string(),
-                }
-            })?;
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
+            .build()
+            .map_err(|e| SetupError::Build(e.to_string()))?;
         Ok(Self {
-            http: builder
-                .build()
-                .map_err(|e| SetupError::Build(e.to_string()))?,
+            http,
+            uploads: Arc::new(OnceLock::new()),
             config,
             observer: None,
         })
+    }
+
+    /// The HTTP client for uploads: the same settings without the read timeout, which reqwest
+    /// counts from the first byte sent to the answer's head (a large body takes longer than
+    /// that to send); [`super::upload`] bounds a stalled body and a late answer itself.
+    pub(super) fn upload_http(&self) -> Result<&reqwest::Client, ApiError> {
+        if let Some(http) = self.uploads.get() {
+            return Ok(http);
+        }
+        let http = http_builder(&self.config)
+            .and_then(|b| b.build().map_err(|e| SetupError::Build(e.to_string())))
+            .map_err(|e| ApiError::Transport {
+                method: "POST".into(),
+                url: redact(&self.config.host),
+                kind: TransportKind::Other,
+                detail: format!("cannot set up the upload client: {e:#}"),
+            })?;
+        Ok(self.uploads.get_or_init(|| http))
     }
 
     /// The same client, reporting what it does to `observer`.
@@ -251,19 +231,12 @@ impl Client {
             .await
     }
 
-    /// The one place a request is sent: `-v` events, redacted URLs, typed errors (with the
-    /// server's `Retry-After`). `headers` are added to the client's own.
+    /// Sends a request (its JSON body, if any) with `headers` added to the client's own.
     pub(super) async fn send_once(
         &self,
         request: &ApiRequest,
         headers: &HeaderMap,
     ) -> Result<Response, ApiError> {
-        let shown = redact(&request.url);
-        let started = Instant::now();
-        self.observe(&Event::Sending {
-            method: request.method.as_str(),
-            url: &shown,
-        });
         let mut builder = self
             .http
             .request(request.method.clone(), request.url.clone());
@@ -273,6 +246,37 @@ impl Client {
         if !headers.is_empty() {
             builder = builder.headers(headers.clone());
         }
+        self.dispatch(request, builder).await
+    }
+
+    /// Sends a request with a streamed body through the upload client (no read timeout).
+    pub(super) async fn send_body(
+        &self,
+        request: &ApiRequest,
+        headers: HeaderMap,
+        body: reqwest::Body,
+    ) -> Result<Response, ApiError> {
+        let builder = self
+            .upload_http()?
+            .request(request.method.clone(), request.url.clone())
+            .headers(headers)
+            .body(body);
+        self.dispatch(request, builder).await
+    }
+
+    /// The one place a request is sent: `-v` events, redacted URLs, typed errors (with the
+    /// server's `Retry-After`).
+    async fn dispatch(
+        &self,
+        request: &ApiRequest,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<Response, ApiError> {
+        let shown = redact(&request.url);
+        let started = Instant::now();
+        self.observe(&Event::Sending {
+            method: request.method.as_str(),
+            url: &shown,
+        });
         let response = builder
             .send()
             .await
@@ -345,24 +349,74 @@ impl Client {
     }
 }
 
+/// Everything the HTTP clients share: headers, TLS, timeouts other than the read timeout.
+fn http_builder(config: &ClientConfig) -> Result<reqwest::ClientBuilder, SetupError> {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    let (name, value) = &config.service_header;
+    let service = || SetupError::ServiceHeader(name.clone());
+    let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| service())?;
+    headers.insert(name, HeaderValue::from_str(value).map_err(|_| service())?);
+    if let Some(token) = &config.token {
+        let mut value = HeaderValue::from_str(&format!("{} {}", config.auth_type, token.expose()))
+            .map_err(|_| SetupError::Token)?;
+        value.set_sensitive(true);
+        headers.insert(header::AUTHORIZATION, value);
+    }
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("pxa/", env!("CARGO_PKG_VERSION")))
+        .default_headers(headers)
+        .connect_timeout(config.connect_timeout)
+        .gzip(true)
+        .danger_accept_invalid_certs(!config.verify_tls);
+    if config.host.scheme() == "http" {
+        // No TLS to set up: skip reading the system's ~150 root certificates on every run.
+        // A redirect to https:// would then fail verification, which is the safe way to fail.
+        builder = builder
+            .tls_built_in_native_certs(false)
+            .tls_built_in_webpki_certs(false);
+    }
+    if let Some(path) = &config.ca_cert {
+        let shown = path.display().to_string();
+        let pem = std::fs::read(path).map_err(|e| SetupError::CaCertUnreadable {
+            path: shown.clone(),
+            detail: e.to_string(),
+        })?;
+        let certs =
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| SetupError::CaCertInvalid {
+                path: shown,
+                detail: e.to_string(),
+            })?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    Ok(builder)
+}
+
+/// A client configuration for unit tests (token `s3cret`, 5 s timeouts, no retries).
+#[cfg(test)]
+pub(crate) fn tests_config(host: &str) -> ClientConfig {
+    ClientConfig {
+        host: Url::parse(host).unwrap(),
+        api_version: "v1".into(),
+        token: Some(Secret::new("s3cret")),
+        auth_type: "Token".into(),
+        verify_tls: true,
+        ca_cert: None,
+        timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(5),
+        service_header: ("X-POLYAXON-SERVICE".into(), SERVICE_VERSION.into()),
+        reads: RetryPolicy::ONCE,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn client(host: &str) -> Client {
-        Client::new(ClientConfig {
-            host: Url::parse(host).unwrap(),
-            api_version: "v1".into(),
-            token: Some(Secret::new("s3cret")),
-            auth_type: "Token".into(),
-            verify_tls: true,
-            ca_cert: None,
-            timeout: Duration::from_secs(5),
-            connect_timeout: Duration::from_secs(5),
-            service_header: ("X-POLYAXON-SERVICE".into(), SERVICE_VERSION.into()),
-            reads: RetryPolicy::ONCE,
-        })
-        .unwrap()
+        Client::new(tests_config(host)).unwrap()
     }
 
     #[test]

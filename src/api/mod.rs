@@ -5,10 +5,12 @@ pub mod download;
 pub mod error;
 pub mod models;
 pub mod retry;
+pub mod runs;
 pub mod server;
 pub mod streams;
 mod transport;
 pub mod tree;
+pub mod upload;
 pub mod versions;
 
 pub use client::{ApiRequest, Client, ClientConfig, Secret};

@@ -278,6 +278,11 @@ pub struct Run {
     pub name: Option<String>,
     #[serde(default)]
     pub project: Option<String>,
+    /// `created`, `running`, `succeeded`, `failed`, …
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "tags_from_list_or_string")]
+    pub tags: Option<Vec<String>>,
     #[serde(default)]
     pub settings: Option<RunSettings>,
     #[serde(flatten)]

@@ -56,6 +56,9 @@ impl StreamBase {
                 q.append_pair("connection", c);
             }
         }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
         url
     }
 

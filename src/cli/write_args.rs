@@ -94,14 +94,19 @@ pub fn push_help() -> String {
         "\
 Reads <dir>/version.plx.json (and content.plx.json, or polyaxonfile.plx.json for components,
 which win over the file's content) and registers the version like `register` (exit 5 if it
-exists, unless --force). The project is -p, else the one in the file. Artifact files are not
-uploaded: the version links the same run and lineage.
+exists, unless --force). The kind is the file's (or --kind, which must agree). The project is
+-p, else the one in the file. When the target project has the version's run, the version links
+the same run and lineage. When it does not (another server or project), the lineage files are
+uploaded from DIR into a new run, with the same entry names and paths, like `pxa upload`
+(every file must be in DIR; refused before anything is sent otherwise); --no-artifacts pushes
+the metadata only.
 
 DIR is a version folder as pull writes it, or use --path ROOT --version V for
 ROOT/<kind>s/V (ROOT defaults to {}, else {}).
 
 Examples:
   $ pxa push ./offline/artifacts/v1
+  $ pxa push ./offline/models/m1 --host https://polyaxon.other.example.com
   $ pxa push --path ./offline --version v1 -p other --force
   $ pxa models push --path ./offline -ver m1 --clean",
         OFFLINE_ROOT.name,
@@ -302,6 +307,10 @@ pub struct PushArgs {
     /// Do not link the run and artifacts named in the file
     #[arg(long)]
     pub no_run: bool,
+    /// Push the metadata only: never upload the lineage files, even when the target server
+    /// or project does not have the run
+    #[arg(long)]
+    pub no_artifacts: bool,
     /// Push into -p (or the cached project) instead of the file's project, as the official flag
     #[arg(long)]
     pub reset_project: bool,

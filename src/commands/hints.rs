@@ -145,6 +145,31 @@ pub fn unreachable() -> String {
     )
 }
 
+/// An upload (or a push that carries files) stopped part-way: nothing was registered.
+pub const UPLOAD_AGAIN: &str = "no version was registered; run the same command again: it sends only the files that did not arrive";
+
+/// The hint of a failed upload, by its exit code.
+pub fn upload(code: Code) -> String {
+    match code {
+        Code::Unreachable => format!("{}; {UPLOAD_AGAIN}", unreachable()),
+        Code::NotFound => "check --run-uid and -p: the run must be in that project".to_string(),
+        Code::Auth => check_token(),
+        _ => UPLOAD_AGAIN.to_string(),
+    }
+}
+
+/// A version name an upload would register exists.
+pub const UPLOAD_VERSION_EXISTS: &str =
+    "pass --force to update it (it then links the uploaded entries), or pick another --version";
+/// A lineage name the run has for another path or kind.
+pub const UPLOAD_REPOINT: &str =
+    "name the entry otherwise with --entry, or pass --force to re-point it";
+/// A file of another size is at a destination in someone's run.
+pub const UPLOAD_DIFFERS: &str =
+    "pass --force to send the local file over it, or upload elsewhere with --to or --entry";
+/// A file where a folder goes, or the reverse: --force does not replace one with the other.
+pub const UPLOAD_IN_THE_WAY: &str = "upload elsewhere with --to or --entry (pxa never replaces a folder with a file, nor a file with a folder)";
+
 #[cfg(test)]
 mod tests {
     use crate::api::ApiError;

@@ -8,6 +8,7 @@ pub mod delete;
 pub mod get;
 pub mod hints;
 pub mod ls;
+pub mod publish;
 pub mod pull;
 pub mod push;
 pub mod register;
@@ -16,6 +17,7 @@ pub mod stages;
 pub mod status;
 pub mod transfer;
 pub mod update;
+pub mod upload;
 pub mod verify;
 pub mod wait;
 pub mod write;
@@ -44,6 +46,8 @@ pub struct Context {
     pub settings: Settings,
     pub out: Output,
     pub kind: Kind,
+    /// `--kind` was given (not the default).
+    pub kind_given: bool,
     client: OnceLock<Client>,
 }
 
@@ -53,6 +57,7 @@ impl Context {
             settings,
             out,
             kind,
+            kind_given: false,
             client: OnceLock::new(),
         }
     }
@@ -217,6 +222,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<()> {
         Command::Transfer(args) => transfer::run(args, &ctx).await,
         Command::Copy(args) => copy::run(args, &ctx).await,
         Command::Push(args) => push::run(args, &ctx).await,
+        Command::Upload(args) => upload::run(args, &ctx).await,
         Command::Pull(args) => pull::run(args, &ctx).await,
         Command::Verify(args) => verify::run(args, &ctx),
         Command::Config(args) => config::run(args, &ctx),
@@ -262,7 +268,9 @@ fn context(global: &GlobalArgs, printer: &Printer, lenient: bool) -> Result<Cont
         }
     }
     let out = Output::new(global.output, jq, printer.clone());
-    Ok(Context::new(settings, out, global.kind))
+    let mut ctx = Context::new(settings, out, global.kind);
+    ctx.kind_given = global.kind_given;
+    Ok(ctx)
 }
 
 /// Adds a hint about the official CLI's `latest` default to a not-found error.

@@ -293,7 +293,7 @@ fn outcome(ctx: &Context, reports: &[VersionReport], bulk: bool, live: bool) -> 
 }
 
 /// Resolves on Ctrl-C or SIGTERM, naming the signal.
-async fn interrupted() -> &'static str {
+pub(super) async fn interrupted() -> &'static str {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -276,12 +276,16 @@ pub fn stage_condition(
 
 /// `--dry-run`: prints the write that would be sent (method, URL, body; never the token).
 pub fn print_dry_run(ctx: &Context, request: &ApiRequest) -> Result<()> {
-    let value = serde_json::to_value(request)?;
+    print_value(ctx, &serde_json::to_value(request)?)
+}
+
+/// A `--dry-run` document: YAML with `-o yaml`, JSON otherwise.
+pub fn print_value(ctx: &Context, value: &Value) -> Result<()> {
     let mut out = ctx.out.clone();
     if out.format != crate::output::Format::Yaml {
         out.format = crate::output::Format::Json;
     }
-    out.structured(&value)?;
+    out.structured(value)?;
     Ok(())
 }
 

@@ -41,6 +41,8 @@ struct Bars {
 /// The display of one run's transfers.
 pub struct Progress {
     mode: Mode,
+    /// Bytes are sent (an upload) rather than received.
+    sending: bool,
     printer: Printer,
     started: Instant,
     bytes: AtomicU64,
@@ -67,6 +69,7 @@ impl Progress {
         let bars = (mode == Mode::Bars).then(|| new_bars(&printer));
         Self {
             mode,
+            sending: false,
             printer,
             started: Instant::now(),
             bytes: AtomicU64::new(0),
@@ -85,6 +88,40 @@ impl Progress {
     /// The mode in use (`Auto` resolved to bars or plain lines).
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// The same display for an upload: bytes are "sent".
+    pub fn sending(mut self) -> Self {
+        self.sending = true;
+        self
+    }
+
+    /// The word for the bytes moved.
+    fn moved(&self) -> &'static str {
+        if self.sending { "sent" } else { "received" }
+    }
+
+    /// Stops the bars and prints an upload's summary line: entries, files, bytes, time, rate.
+    pub fn upload_summary(&self, entries: usize, files_sent: usize) {
+        self.abandon();
+        let secs = self.started.elapsed().as_secs_f64();
+        let bytes = self.bytes.load(Ordering::Relaxed);
+        let rate = bytes as f64 / secs.max(0.001);
+        let (entries_said, files_said) = (
+            if entries == 1 { "1 entry".to_string() } else { format!("{entries} entries") },
+            crate::text::count(files_sent as u64, "file"),
+        );
+        match self.mode {
+            Mode::Json => self.event(json!({"event": "summary", "entries": entries,
+                "files_sent": files_sent, "bytes_sent": bytes,
+                "seconds": (secs * 1000.0).round() / 1000.0, "bytes_per_second": rate as u64})),
+            Mode::None | Mode::Auto => {}
+            Mode::Bars | Mode::Plain => self.printer.line(&format!(
+                "uploaded {entries_said}: {files_said}, {} sent in {secs:.1} s ({}/s)",
+                HumanBytes(bytes),
+                HumanBytes(rate as u64)
+            )),
+        }
     }
 
     /// Stops the bars without a summary (interrupted).
@@ -142,8 +179,9 @@ impl Progress {
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
         let bytes = self.bytes.load(Ordering::Relaxed);
         format!(
-            "{} received, {}/{} entries, {}/s",
+            "{} {}, {}/{} entries, {}/s",
             HumanBytes(bytes),
+            self.moved(),
             self.entries_done.load(Ordering::Relaxed),
             self.entries_total.load(Ordering::Relaxed),
             HumanBytes((bytes as f64 / secs) as u64)

@@ -9,4 +9,5 @@ mod names;
 mod paging;
 mod pull;
 mod read;
+mod upload;
 mod write;

@@ -19,6 +19,7 @@ mod fake_pull_plan;
 mod fake_pull_state;
 mod fake_pull_tree;
 mod fake_server;
+mod fake_upload;
 mod fake_write;
 mod faults;
 mod help;

@@ -352,7 +352,7 @@ fn assemble(path: &str, listed: &mut HashMap<String, Level>, missing: &HashSet<S
 }
 
 /// The server's "could not list" text for a path that is not there (Python's ENOENT/ENOTDIR).
-fn is_missing(text: &str) -> bool {
+pub fn is_missing(text: &str) -> bool {
     [
         "No such file or directory",
         "Not a directory",

@@ -127,3 +127,37 @@ fn none_prints_nothing() {
     p.summary(1, 0);
     assert_eq!(printer.stderr_text(), "");
 }
+
+#[test]
+fn an_upload_says_sent_and_counts_entries() {
+    let printer = Printer::buffered(Facts::PLAIN, "");
+    let p = Progress::new(Mode::Plain, printer.clone()).sending();
+    p.planned(Planned {
+        entries: 1,
+        files: Some(2),
+        bytes: Some(2048),
+    });
+    p.advanced(Item::file("v1/data", "a.bin"), 2048);
+    p.finished(Item::entry("v1/data"), done(2048, 2, "uploaded"));
+    p.upload_summary(1, 2);
+    let text = printer.stderr_text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0]
+            .starts_with("pxa: uploaded v1/data (2.00 KiB, 2 files) [2.00 KiB sent, 1/1 entries, "),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("uploaded 1 entry: 2 files, 2.00 KiB sent in "),
+        "{text}"
+    );
+    let (p, printer) = progress(Mode::Json);
+    let p = p.sending();
+    p.upload_summary(3, 0);
+    let summary: Value = serde_json::from_str(printer.stderr_text().trim()).unwrap();
+    assert_eq!(
+        (summary["entries"].clone(), summary["files_sent"].clone()),
+        (3.into(), 0.into())
+    );
+    assert!(summary.get("bytes_sent").is_some(), "{summary}");
+}

@@ -57,6 +57,25 @@ pub fn sandbox() -> Sandbox {
     sb
 }
 
+/// The second sandbox `scripts/test` starts (`PXA_E2E_HOST2`, not seeded), for tests that move
+/// versions between servers: its host URL. Panics when it is not set or does not answer.
+pub fn second_host() -> String {
+    let host = std::env::var("PXA_E2E_HOST2").unwrap_or_else(|_| {
+        panic!(
+            "PXA_E2E_HOST2 is not set, and this test needs a second sandbox: run `scripts/test`, \
+             or start one with `PXA_SANDBOX_STATE_DIR=.sandbox/second scripts/sandbox start --dir \
+             .sandbox/second/run` and export PXA_E2E_HOST2 from .sandbox/second/env"
+        )
+    });
+    let probe =
+        reqwest::blocking::get(format!("{host}/api/v1/default/pxa-probe/versions/artifact"));
+    assert!(
+        probe.is_ok(),
+        "the second sandbox at {host} does not answer: {probe:?}"
+    );
+    host
+}
+
 impl Sandbox {
     pub fn project(&self) -> &str {
         self.seed["project"].as_str().unwrap()

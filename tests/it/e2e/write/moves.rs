@@ -270,8 +270,27 @@ fn push_reads_what_the_official_pull_wrote() {
     ] {
         assert_eq!(a[key], b[key], "{key}");
     }
-    // Another project: CE cannot link this project's run (empty 405); --no-run pushes the rest.
+    // Another project has not the run: its files would be uploaded, but this pull wrote none,
+    // so the push is refused before anything is sent; --no-run pushes the rest.
     let (code, _, err) = other.pxa(&["push", "--path", root_arg, "-ver", "v1", "-p", other.p()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("there is nothing to upload it from") && err.contains("--no-run"),
+        "{err}"
+    );
+    assert_eq!(other.status("artifact", "v1"), 404);
+    // --no-artifacts keeps the metadata-only push: CE cannot link another project's run
+    // (its empty 405).
+    let (code, _, err) = other.pxa(&[
+        "push",
+        "--path",
+        root_arg,
+        "-ver",
+        "v1",
+        "-p",
+        other.p(),
+        "--no-artifacts",
+    ]);
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("the server failed") && err.contains("--no-run"),
