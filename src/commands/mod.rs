@@ -49,6 +49,8 @@ pub struct Context {
     /// `--kind` was given (not the default).
     pub kind_given: bool,
     client: OnceLock<Client>,
+    /// Where retried reads are told instead of warnings, once a command says so.
+    retries_to: Arc<OnceLock<Arc<dyn Reporter>>>,
 }
 
 impl Context {
@@ -59,47 +61,52 @@ impl Context {
             kind,
             kind_given: false,
             client: OnceLock::new(),
+            retries_to: Arc::default(),
         }
     }
 
     /// The API client, built on first use (no TLS set-up for commands that do not need it).
-    /// A retried read is said on stderr as a warning (a slow failure is not silent).
+    /// A retried read is said on stderr as a warning (a slow failure is not silent), or told
+    /// to the reporter given to [`Context::report_retries_to`].
     pub fn client(&self) -> Result<&Client> {
         if let Some(c) = self.client.get() {
             return Ok(c);
         }
         let client = Client::new(self.settings.client_config())
             .map_err(|e| CliError::usage(e.to_string()).with_hint(hints::client_setup(&e)))?;
-        let printer = self.printer().clone();
-        let retries: RetrySink = Arc::new(move |text: &str, _: &Event<'_>| printer.warn(text));
+        let (printer, reporter) = (self.printer().clone(), Arc::clone(&self.retries_to));
+        let retries: RetrySink =
+            Arc::new(
+                move |text: &str, event: &Event<'_>| match (reporter.get(), event) {
+                    (
+                        Some(reporter),
+                        &Event::Retrying {
+                            wait,
+                            attempt,
+                            error,
+                            ..
+                        },
+                    ) => {
+                        let why = error.to_string();
+                        let retry = Retry {
+                            attempt,
+                            wait,
+                            why: &why,
+                        };
+                        reporter.retrying(Item::entry("request"), retry);
+                    }
+                    _ => printer.warn(text),
+                },
+            );
         let client = client.with_observer(self.observer(retries));
         Ok(self.client.get_or_init(|| client))
     }
 
-    /// The client for a transfer engine: its retried reads are reported to `reporter` like its
-    /// downloads' retries (a plain line, a JSON event, or nothing with `--quiet`), not printed
-    /// as warnings that would break `--progress json` and `--quiet`.
-    pub fn client_reporting(&self, reporter: Arc<dyn Reporter>) -> Result<Client> {
-        let retries: RetrySink = Arc::new(move |_: &str, event: &Event<'_>| {
-            if let Event::Retrying {
-                wait,
-                attempt,
-                error,
-                ..
-            } = event
-            {
-                let why = error.to_string();
-                reporter.retrying(
-                    Item::entry("request"),
-                    Retry {
-                        attempt: *attempt,
-                        wait: *wait,
-                        why: &why,
-                    },
-                );
-            }
-        });
-        Ok(self.client()?.clone().with_observer(self.observer(retries)))
+    /// From now on, retried reads are told to `reporter` (a transfer's progress: a plain line,
+    /// a JSON event, or nothing with `--quiet`), not printed as warnings that would break
+    /// `--progress json` and `--quiet`. The first reporter given stays.
+    pub fn report_retries_to(&self, reporter: Arc<dyn Reporter>) {
+        let _ = self.retries_to.set(reporter);
     }
 
     /// Watches the client: retries go to `retries`, requests to stderr under `-v`.

@@ -68,6 +68,12 @@ struct Prepared {
 }
 
 pub async fn publish(ctx: &Context, job: Job) -> Result<()> {
+    // With JSON events or --quiet, a retried read is an event (or nothing), not a warning line.
+    let mode = job.transfer.progress;
+    if matches!(mode, ProgressMode::Json | ProgressMode::None) {
+        let printer = ctx.printer().clone();
+        ctx.report_retries_to(Arc::new(Progress::new(mode, printer).sending()));
+    }
     let prepared = prepare(ctx, &job).await?;
     if job.dry_run {
         return print_plan(ctx, &job, &prepared);

@@ -37,7 +37,8 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
         args.progress
     };
     let progress = Arc::new(Progress::new(mode, ctx.printer().clone()));
-    let client = ctx.client_reporting(progress.clone())?;
+    ctx.report_retries_to(progress.clone());
+    let client = ctx.client()?;
     let (registry, wanted) = if bulk {
         let registry = ctx.registry(ctx.project(bulk_project(&args)?)?);
         check_in_the_way(&kind_dir(&root, &registry), [])?;

@@ -108,7 +108,11 @@ impl Progress {
         let bytes = self.bytes.load(Ordering::Relaxed);
         let rate = bytes as f64 / secs.max(0.001);
         let (entries_said, files_said) = (
-            if entries == 1 { "1 entry".to_string() } else { format!("{entries} entries") },
+            if entries == 1 {
+                "1 entry".to_string()
+            } else {
+                format!("{entries} entries")
+            },
             crate::text::count(files_sent as u64, "file"),
         );
         match self.mode {

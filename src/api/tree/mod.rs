@@ -16,8 +16,7 @@ mod tests_walk;
 pub mod walk;
 
 pub use walk::{
-    Folder, Found, LIMITS, Limits, TreeFile, WalkError, is_missing, listing_error, walk,
-    walk_entry,
+    Folder, Found, LIMITS, Limits, TreeFile, WalkError, is_missing, listing_error, walk, walk_entry,
 };
 
 /// One folder's listing, kept as sent: names are untrusted, duplicates are kept (a JSON object

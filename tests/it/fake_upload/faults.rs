@@ -211,3 +211,54 @@ fn push_takes_the_kind_from_the_version_file() {
         o.err
     );
 }
+
+/// With `--progress none` (or `json`), a retried read is not a `warning:` line on stderr: the
+/// upload's progress tells it (nothing, or a JSON event), like a pull's.
+#[test]
+fn a_retried_read_is_told_by_the_progress_not_as_a_warning() {
+    let dir = folder();
+    let mocks = vec![
+        Mock::given(method("GET"))
+            .and(path(V1))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .with_priority(1),
+        answer("GET", V1, 404, not_found()),
+        answer(
+            "GET",
+            &run_path(""),
+            200,
+            json!({"uuid": UUID, "name": "trainer",
+            "settings": {"namespace": "polyaxon"}}),
+        ),
+        answer(
+            "GET",
+            &run_path("/lineage/artifacts"),
+            200,
+            json!({"count": 0, "next": null, "results": []}),
+        ),
+        answer(
+            "GET",
+            &streams("artifacts/tree"),
+            200,
+            json!({"files": {"f.bin": 5}, "dirs": []}),
+        ),
+    ];
+    let file = dir.path().join("f.bin");
+    let args = [
+        "upload",
+        s(&file),
+        "-p",
+        "demo",
+        "--version",
+        "v1",
+        "--run-uid",
+        UUID,
+        "--dry-run",
+    ];
+    let o = scenario(mocks, &args);
+    assert_eq!(o.code, 0, "{}", o.err);
+    let gets = o.received.iter().filter(|(m, p, _)| m == "GET" && p == V1);
+    assert_eq!(gets.count(), 2, "the version was read again after the 503");
+    assert!(!o.err.contains("warning:"), "{}", o.err);
+}
