@@ -42,7 +42,7 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
     let (registry, wanted) = if bulk {
         let registry = ctx.registry(ctx.project(bulk_project(&args)?)?);
         check_in_the_way(&kind_dir(&root, &registry), [])?;
-        let wanted = select_many(&args, &client, &registry, progress.as_ref()).await?;
+        let wanted = select_many(&args, client, &registry, progress.as_ref()).await?;
         (registry, wanted)
     } else {
         select_one(&args, ctx)?
