@@ -157,6 +157,11 @@ pub enum Command {
         after_help = "Examples:\n  $ pxa pull -p demo --version v1\n  $ pxa pull demo:v1 --path ./offline\n  $ pxa pull demo:m1 --kind model --artifact model -j 8\n  $ pxa pull -p demo -a --no-artifacts\n  $ pxa pull -p demo -q 'stage: production' -l 5 --progress plain\n  $ pxa pull demo:m1 --kind model --skip-existing\n  $ pxa pull demo:m1 --kind model --dry-run -o json\n\nExit codes: 2 a file where a folder must go, 3 version not found, 7 another pull of the\nversion did not finish within --lock-timeout, 8 server unreachable, 9 integrity or unsafe\narchive, 10 some versions failed, 11 no space left on the disk, 130 interrupted (run the\nsame command again to resume)."
     )]
     Pull(PullArgs),
+    /// List a run's lineage entries: the names `register --artifacts` links
+    #[command(
+        after_help = "Examples:\n  $ pxa lineage 6de0b57635c842abb378fb1379d4dfec -p demo\n  $ pxa lineage 6de0b57635c842abb378fb1379d4dfec -p demo -o name\n  $ pxa lineage 6de0b57635c842abb378fb1379d4dfec -p demo -o json\n\nPATH is relative to the run's store (`pxa pull` writes the entry there). `pxa get` shows a\nversion's run uuid under `run`. Exit 3 when the project has no such run."
+    )]
+    Lineage(LineageArgs),
     /// Re-check a pulled version folder against its .pxa-manifest.json (size and BLAKE3 hash)
     #[command(
         after_help = "Examples:\n  $ pxa verify /tmp/plx/offline/artifacts/v1\n  $ pxa verify ./offline/models/m1 -o json\n  $ pxa verify ./offline\n\nEach folder is OK, FAILED, UNVERIFIED (no manifest) or MISSING. Exit 9 when a file is missing,\nhas another size or another BLAKE3 hash; else 3 when a folder is unverified or a path missing."
@@ -233,6 +238,17 @@ pub struct DashboardArgs {
     /// Open without asking (accepted for compatibility; pxa never asks)
     #[arg(short = 'y', long)]
     pub yes: bool,
+}
+
+/// `pxa lineage`.
+#[derive(Debug, Args)]
+pub struct LineageArgs {
+    /// The run's uuid (32 hex digits, dashes allowed)
+    #[arg(value_name = "RUN_UUID")]
+    pub run: String,
+    /// Project as PROJECT or OWNER/PROJECT (owner defaults to `default`)
+    #[arg(short, long, value_name = "PROJECT")]
+    pub project: Option<String>,
 }
 
 /// `pxa pull`.

@@ -126,6 +126,19 @@ pub fn validate_version(name: &str) -> Result<(), CliError> {
     Ok(())
 }
 
+/// A run's uuid as the API names it: 32 lowercase hex digits. Dashes (the usual printed form)
+/// and upper case are accepted and normalized; anything else is refused before a request.
+pub fn parse_run_uuid(input: &str) -> Result<String, CliError> {
+    let hex: String = input.trim().chars().filter(|c| *c != '-').collect();
+    if hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Ok(hex.to_ascii_lowercase());
+    }
+    Err(CliError::usage(format!(
+        "invalid run uuid `{input}`: expected 32 hex digits"
+    ))
+    .with_hint("`pxa get PROJECT:VERSION` shows a version's run as `name (uuid)`"))
+}
+
 /// A positional target: `[OWNER/]PROJECT:VERSION`, or a bare `VERSION`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -221,6 +234,25 @@ mod tests {
             assert!(validate_version(bad).is_err(), "{bad:?}");
         }
         validate_version(&"a".repeat(128)).unwrap();
+    }
+
+    #[test]
+    fn run_uuids() {
+        let hex = "6de0b57635c842abb378fb1379d4dfec";
+        assert_eq!(parse_run_uuid(hex).unwrap(), hex);
+        assert_eq!(
+            parse_run_uuid("6DE0B576-35C8-42AB-B378-FB1379D4DFEC").unwrap(),
+            hex
+        );
+        for bad in [
+            "",
+            "trainer2",
+            &hex[1..],
+            "6de0b57635c842abb378fb1379d4dfeg",
+        ] {
+            let err = parse_run_uuid(bad).unwrap_err();
+            assert_eq!(err.code, crate::exit::Code::Usage, "{bad}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::client::{ApiRequest, Client};
 use super::error::ApiError;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::models::{Page, Resource, Run, RunArtifact};
@@ -160,9 +161,21 @@ impl Client {
 
     /// Every lineage entry of a run (all pages).
     pub async fn run_lineage(&self, run: &RunPath<'_>) -> Result<Vec<RunArtifact>, ApiError> {
+        self.lineage_pages(run).await
+    }
+
+    /// Every lineage entry of a run as the server sent it (all pages), for `-o json`.
+    pub async fn run_lineage_raw(&self, run: &RunPath<'_>) -> Result<Vec<Value>, ApiError> {
+        self.lineage_pages(run).await
+    }
+
+    async fn lineage_pages<T: DeserializeOwned>(
+        &self,
+        run: &RunPath<'_>,
+    ) -> Result<Vec<T>, ApiError> {
         let mut out = Vec::new();
         loop {
-            let page: Page<RunArtifact> = self
+            let page: Page<T> = self
                 .fetch(&requests::lineage(self, run, out.len() as u64))
                 .await?;
             let got = page.results.len();

@@ -17,7 +17,7 @@ between POST and PATCH, then prints the write instead of sending it.
 --content, --readme: text, or @FILE (--content - reads stdin). --content must be a JSON or YAML
 mapping; it is sent as a string, like the official CLI. --tags/--artifacts: a,b or '[\"a\",\"b\"]'.
 --run-uid links the run; only the lineage names given with --artifacts are linked (without them
-a pull downloads nothing).
+a pull downloads nothing); `pxa lineage RUN_UUID -p PROJECT` lists the run's names.
 
 Examples:
   $ pxa register -p demo --version v1 --description 'first cut' --tags a,b

@@ -158,6 +158,19 @@ pub fn upload(code: Code) -> String {
     }
 }
 
+/// A run the project does not have (`pxa lineage`).
+pub fn run_not_found(project: &str) -> String {
+    format!(
+        "check the run uuid and the project ({project}): `pxa get PROJECT:VERSION` shows a \
+         version's run"
+    )
+}
+
+/// `register --artifacts` named a lineage entry the run does not have.
+pub fn unknown_lineage(run: &str, project: &str) -> String {
+    format!("list the run's lineage names with `pxa lineage {run} -p {project}`")
+}
+
 /// A version name an upload would register exists.
 pub const UPLOAD_VERSION_EXISTS: &str =
     "pass --force to update it (it then links the uploaded entries), or pick another --version";

@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod delete;
 pub mod get;
 pub mod hints;
+pub mod lineage;
 pub mod ls;
 pub mod publish;
 pub mod pull;
@@ -231,6 +232,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<()> {
         Command::Push(args) => push::run(args, &ctx).await,
         Command::Upload(args) => upload::run(args, &ctx).await,
         Command::Pull(args) => pull::run(args, &ctx).await,
+        Command::Lineage(args) => lineage::run(args, &ctx).await,
         Command::Verify(args) => verify::run(args, &ctx),
         Command::Config(args) => config::run(args, &ctx),
         Command::Status => status::run(&ctx).await,

@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use super::write::{self, Fields};
-use super::{Context, get::print_version};
+use super::{Context, get::print_version, hints};
 use crate::api::{
     ApiError, ApiRequest, Client, Kind, ProjectVersion, Registry, versions::requests,
 };
@@ -164,9 +164,20 @@ fn register_request(
     }
 }
 
-/// Polyaxon CE fails (an empty 405) when a version links a run of another project: say so.
+/// Polyaxon CE fails (an empty 405) when a version links a run of another project, and
+/// answers 400 for a lineage name the run lacks: say what to do.
 fn foreign_run_hint(err: anyhow::Error, run: Option<&str>, registry: &Registry) -> anyhow::Error {
     match (err.downcast_ref::<ApiError>(), run) {
+        (Some(api @ ApiError::Http { status: 400, .. }), Some(run))
+            if api
+                .server_message()
+                .is_some_and(|m| m.contains("could not be found")) =>
+        {
+            let hint = hints::unknown_lineage(run, &registry.project.to_string());
+            CliError::new(api.exit_code(), api.to_string())
+                .with_hint(hint)
+                .into()
+        }
         (
             Some(
                 api @ ApiError::Http {

@@ -65,6 +65,7 @@ bad_input! {
     version_named_names: ["get", "-p", "demo", "--version", "names"] => "lists the names";
     version_not_ascii: ["register", "-p", "demo", "--version", "été"] => "not allowed";
     rename_to_a_dot_and_lowercase: ["update", "demo:v1", "-n", ".v1"] => "answers 404";
+    lineage_run_not_a_uuid: ["lineage", "trainer2", "-p", "demo"] => "invalid run uuid";
     version_given_twice: ["get", "demo:v1", "--version", "v2"] => "given twice";
     project_given_twice: ["stages", "demo:v1", "-p", "other"] => "given twice";
     target_without_version: ["get", "demo:"] => "version name is empty";

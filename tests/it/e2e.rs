@@ -4,6 +4,7 @@
 
 mod compat;
 mod folders;
+mod lineage;
 mod load;
 mod names;
 mod paging;

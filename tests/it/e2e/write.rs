@@ -185,6 +185,12 @@ fn register_from_a_run_links_the_named_lineage() {
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("could not be found"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "hint: list the run's lineage names with `pxa lineage {run_uuid} -p "
+        )),
+        "{err}"
+    );
     assert_eq!(pr.status("artifact", "bad"), 404);
 }
 
