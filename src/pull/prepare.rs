@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::download::{Downloader, Failure, Missing};
 use super::existing::{Existing, keep_unchanged};
+use super::metadata::VERSION_FILE;
 use super::plan::{self, Entry, StreamBase};
 use super::resolve::{EntryPlan, resolve};
 use super::verify::{FileRecord, Streams, read_manifest};
@@ -54,24 +55,41 @@ pub async fn prepare(
     dest: &std::path::Path,
     opts: &Options,
 ) -> Result<Prepared, Failure> {
-    let version = dl
-        .client
-        .get_version(reg, name)
-        .await
-        .map_err(|e| Failure::from_api(e).missing(Missing::Version))?;
     // A re-pull trusts where the previous copy's run served its files (one request less),
-    // and asks for the run when that no longer answers.
+    // and asks for the run when that no longer answers. It also lists the entries the previous
+    // copy had while the version is read, and keeps that listing if the lineage is unchanged.
     let cached = opts
         .skip_existing
         .then(|| read_manifest(dest).ok()?.streams)
         .flatten();
+    let guess = cached.as_ref().and_then(|s| guess(reg, dest, opts, s));
+    let early = async {
+        match &guess {
+            Some((entries, base)) => Some(list_all(dl, &Some(base.clone()), entries.clone()).await),
+            None => None,
+        }
+    };
+    let (version, early) = tokio::join!(dl.client.get_version(reg, name), early);
+    let version = version.map_err(|e| Failure::from_api(e).missing(Missing::Version))?;
     let (entries, base) = lineage_entries(dl, reg, &version, opts, cached.as_ref()).await?;
     let fingerprint = fingerprint(&version, &entries);
     let from_cache = base
         .as_ref()
         .zip(cached.as_ref())
         .is_some_and(|(b, s)| streams_record(b) == *s);
-    let (entries, base) = match list_all(dl, &base, entries.clone()).await {
+    let early = early.filter(|_| {
+        guess
+            .as_ref()
+            .zip(base.as_ref())
+            .is_some_and(|((e, b), base)| {
+                same_entries(e, &entries) && b.tree_url("") == base.tree_url("")
+            })
+    });
+    let listed = match early {
+        Some(Ok(listed)) => Ok(listed),
+        _ => list_all(dl, &base, entries.clone()).await,
+    };
+    let (entries, base) = match listed {
         Err(_) if from_cache => {
             let (entries, base) = lineage_entries(dl, reg, &version, opts, None).await?;
             (list_all(dl, &base, entries).await?, base)
@@ -184,6 +202,44 @@ async fn from_existing(
         .await
         .map_err(|e| fail(Code::Failure, format!("reading the previous copy: {e}")))?
         .map_err(|e| Failure::io(e).about("reading the previous copy"))
+}
+
+/// The entries the previous copy's `version.plx.json` names, at the recorded streams: what a
+/// re-pull lists while the version is read (nothing when the copy, its run or `--artifact`
+/// make a guess unsafe to skip checking).
+fn guess(
+    reg: &Registry,
+    dest: &std::path::Path,
+    opts: &Options,
+    cached: &Streams,
+) -> Option<(Vec<Entry>, StreamBase)> {
+    if opts.no_artifacts || reg.kind == Kind::Component || !opts.select.is_empty() {
+        return None;
+    }
+    let text = std::fs::read(dest.join(VERSION_FILE)).ok()?;
+    let old: ProjectVersion = serde_json::from_slice(&text).ok()?;
+    let meta = old.meta_info.unwrap_or_default();
+    let lineage = meta.lineage.unwrap_or_default();
+    let run = meta.run?;
+    let uuid = run.uuid.or(old.run)?;
+    let run_project = run.project.unwrap_or_else(|| reg.project.name.clone());
+    let base = from_record(cached, &reg.project.owner, &run_project, &uuid)?;
+    let entries = plan::entries(&lineage, &base).ok()?;
+    Some((entries, base))
+}
+
+/// Whether two plans fetch the same entries the same way.
+fn same_entries(a: &[Entry], b: &[Entry]) -> bool {
+    let key = |e: &Entry| {
+        (
+            e.name.clone(),
+            e.rel.clone(),
+            e.fetch.clone(),
+            e.url.clone(),
+            e.skip.clone(),
+        )
+    };
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| key(x) == key(y))
 }
 
 /// The entries of a version's lineage (none for metadata-only pulls and components), and

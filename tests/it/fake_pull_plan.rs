@@ -261,3 +261,74 @@ fn skip_existing_reuses_the_recorded_streams_and_asks_again_when_they_moved() {
     let w = std::fs::read(root.path().join("artifacts/v1/outputs/w.bin")).unwrap();
     assert_eq!(w, blob(2000, 2), "fetched from where the run is now");
 }
+
+/// A re-pull lists the entries its previous copy had while it reads the version; when the
+/// version's lineage changed meanwhile, that listing is dropped and the new entries are listed.
+#[test]
+fn skip_existing_lists_the_new_lineage_when_the_version_changed() {
+    use crate::support::fake::*;
+    use std::sync::{Arc, Mutex};
+    // 0: nothing watched; ARMED: the version's answer waits (up to 2 s) for a tree listing;
+    // LISTED: one came; then EARLY or LATE: whether it came before the version was answered.
+    const ARMED: u8 = 1;
+    const LISTED: u8 = 2;
+    const EARLY: u8 = 3;
+    const LATE: u8 = 4;
+    let store = Store::new(&[
+        ("outputs/w.bin", &blob(1000, 1)),
+        ("outputs/x.bin", &blob(3000, 3)),
+    ]);
+    let v1 = |path: &str| version_json("v1", serde_json::json!([lin("w", "file", path)]));
+    let version = Arc::new(Mutex::new(v1("outputs/w.bin").to_string()));
+    let phase = Arc::new(Mutex::new(0u8));
+    let (v, s, p) = (version.clone(), store.clone(), phase.clone());
+    let server = Server::start(move |req, _| match req.path.as_str() {
+        VERSION_PATH => {
+            let t0 = std::time::Instant::now();
+            while *p.lock().unwrap() == ARMED && t0.elapsed().as_secs() < 2 {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            let mut phase = p.lock().unwrap();
+            *phase = match *phase {
+                LISTED => EARLY,
+                ARMED => LATE,
+                other => other,
+            };
+            ok(v.lock().unwrap().clone())
+        }
+        RUN_PATH => run_detail(),
+        _ => {
+            let mut phase = p.lock().unwrap();
+            if req.path.ends_with("/tree") && *phase == ARMED {
+                *phase = LISTED;
+            }
+            Act::Send(s.answer(req).unwrap())
+        }
+    });
+    let root = tempfile::tempdir().unwrap();
+    let pull = |extra: &[&str]| pull_v1(&server.url, root.path(), extra);
+    assert_eq!(pull(&[]).0, 0);
+    let trees = |path: &str| server.hits("/artifacts/tree", Some(("path", path))).len();
+    assert_eq!(trees("outputs/w.bin"), 1);
+    *phase.lock().unwrap() = ARMED;
+    let (code, _, err) = pull(&["--skip-existing"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        *phase.lock().unwrap(),
+        EARLY,
+        "listed while the version was read"
+    );
+    assert_eq!(
+        trees("outputs/w.bin"),
+        2,
+        "listed once per pull, not again after the read"
+    );
+
+    *version.lock().unwrap() = v1("outputs/x.bin").to_string();
+    let (code, _, err) = pull(&["--skip-existing"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(trees("outputs/x.bin"), 1, "the new lineage was listed");
+    let dest = root.path().join("artifacts/v1/outputs");
+    assert_eq!(std::fs::read(dest.join("x.bin")).unwrap(), blob(3000, 3));
+    assert!(!dest.join("w.bin").exists(), "the old entry's file is gone");
+}
