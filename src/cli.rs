@@ -100,11 +100,9 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Show one version
-    #[command(
-        after_help = "Examples:\n  $ pxa get -p demo --version v1\n  $ pxa get acme/demo:v1 -o json\n  $ pxa get demo:m1 --kind model -o yaml"
-    )]
-    Get(VersionArgs),
+    /// Show one version, or several
+    #[command(after_help = GET_HELP)]
+    Get(TargetsArgs),
     /// List versions, following pages past the server's 100-per-page cap
     #[command(
         visible_alias = "list",
@@ -154,7 +152,7 @@ pub enum Command {
     #[command(
         about = PULL_ABOUT,
         long_about = format!("{PULL_ABOUT}\n\n{PULL_DETAILS}"),
-        after_help = "Examples:\n  $ pxa pull -p demo --version v1\n  $ pxa pull demo:v1 --path ./offline\n  $ pxa pull demo:m1 --kind model --artifact model -j 8\n  $ pxa pull -p demo -a --no-artifacts\n  $ pxa pull -p demo -q 'stage: production' -l 5 --progress plain\n  $ pxa pull demo:m1 --kind model --skip-existing\n  $ pxa pull demo:m1 --kind model --dry-run -o json\n\nExit codes: 2 a file where a folder must go, 3 version not found, 7 another pull of the\nversion did not finish within --lock-timeout, 8 server unreachable, 9 integrity or unsafe\narchive, 10 some versions failed, 11 no space left on the disk, 130 interrupted (run the\nsame command again to resume)."
+        after_help = "Several targets (or `-`: a list on stdin) are pulled like -a/-q: in parallel, and a\nfailed one does not stop the others (exit 10). PROJECT@STAGE pulls the version that entered STAGE\nlast.\n\nExamples:\n  $ pxa pull -p demo --version v1\n  $ pxa pull demo:v1 --path ./offline\n  $ pxa pull demo@production --path /models\n  $ pxa pull demo:v1 demo:v2\n  $ pxa ls -p demo -q 'stage: production' -o name | pxa pull -p demo -\n  $ pxa pull demo:m1 --kind model --artifact model -j 8\n  $ pxa pull -p demo -a --no-artifacts\n  $ pxa pull -p demo -q 'stage: production' -l 5 --progress plain\n  $ pxa pull demo:m1 --kind model --skip-existing\n  $ pxa pull demo:m1 --kind model --dry-run -o json\n\nExit codes: 2 a file where a folder must go, 3 version not found, 7 another pull of the\nversion did not finish within --lock-timeout, 8 server unreachable, 9 integrity or unsafe\narchive, 10 some versions failed, 11 no space left on the disk, 130 interrupted (run the\nsame command again to resume)."
     )]
     Pull(PullArgs),
     /// List a run's lineage entries: the names `register --artifacts` links
@@ -255,7 +253,7 @@ pub struct LineageArgs {
 #[derive(Debug, Args)]
 pub struct PullArgs {
     #[command(flatten)]
-    pub which: VersionArgs,
+    pub which: TargetsArgs,
     /// Pull every version of the project (all pages, past the server's 100 per page)
     #[arg(short = 'a', long)]
     pub all_versions: bool,
@@ -326,16 +324,53 @@ pub struct VerifyArgs {
 /// Which version a command is about.
 #[derive(Debug, Args)]
 pub struct VersionArgs {
-    /// The version as [OWNER/]PROJECT:VERSION, or a version name used with -p
+    /// The version as [OWNER/]PROJECT:VERSION, or [OWNER/]PROJECT@STAGE for the one that
+    /// entered STAGE last; a version name (or @STAGE) used with -p
     #[arg(value_name = "TARGET")]
     pub target: Option<String>,
     /// Project as PROJECT or OWNER/PROJECT (owner defaults to `default`)
     #[arg(short, long, value_name = "PROJECT")]
     pub project: Option<String>,
-    /// Version name (also -ver, as in the official CLI) [default: latest]
+    /// Version name, or @STAGE (also -ver, as in the official CLI) [default: latest]
     #[arg(long = "version", visible_alias = "ver", value_name = "NAME")]
     pub version: Option<String>,
 }
+
+/// Which versions a command is about: one, several, or a list read from stdin.
+#[derive(Debug, Args)]
+pub struct TargetsArgs {
+    /// Versions as [OWNER/]PROJECT:VERSION, or [OWNER/]PROJECT@STAGE for the one that entered
+    /// STAGE last; version names (or @STAGE) used with -p; `-` reads them from stdin, one a line
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Project as PROJECT or OWNER/PROJECT (owner defaults to `default`)
+    #[arg(short, long, value_name = "PROJECT")]
+    pub project: Option<String>,
+    /// Version name, or @STAGE (also -ver, as in the official CLI; one target only)
+    /// [default: latest]
+    #[arg(long = "version", visible_alias = "ver", value_name = "NAME")]
+    pub version: Option<String>,
+}
+
+/// `pxa get --help` below the options.
+const GET_HELP: &str = "\
+Several targets (or `-` for a list on stdin) print a JSON array or YAML list of the server's
+objects with -o json|yaml, one FIELD/VALUE block per version with a blank line between (as
+`kubectl describe` does) in a table or TSV, and one name per line with -o name. A version
+named twice is shown once; one that fails is named in the error at the end (exit 10 when
+others were shown).
+
+PROJECT@STAGE is the version that most recently entered STAGE (the time of the stage change
+that moved it there; a later edit does not count); -v says how it was chosen. Exit 3 when no
+version is in that stage.
+
+Examples:
+  $ pxa get -p demo --version v1
+  $ pxa get acme/demo:v1 -o json
+  $ pxa get demo:m1 --kind model -o yaml
+  $ pxa get demo@production -o name
+  $ pxa get -p demo v1 v2 v3 -o json
+  $ pxa ls -p demo -q 'stage: staging' -o name | pxa get -p demo - -o name";
 
 #[derive(Debug, Args)]
 pub struct LsArgs {

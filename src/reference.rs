@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::api::models::Stage;
 use crate::exit::CliError;
 
 /// The owner the official CLI uses in Polyaxon CE when `-p` names only a project.
@@ -34,6 +35,12 @@ impl ProjectRef {
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return Err(bad("it is empty"));
+        }
+        if trimmed.contains('@') {
+            return Err(bad("a project cannot contain `@`").with_hint(
+                "name the version in a stage as the target: `pxa get PROJECT@STAGE`, or \
+                 `-p PROJECT @STAGE`",
+            ));
         }
         if trimmed.contains(':') {
             return Err(
@@ -139,32 +146,78 @@ pub fn parse_run_uuid(input: &str) -> Result<String, CliError> {
     .with_hint("`pxa get PROJECT:VERSION` shows a version's run as `name (uuid)`"))
 }
 
-/// A positional target: `[OWNER/]PROJECT:VERSION`, or a bare `VERSION`.
+/// What a target names: a version by its name, or `@STAGE`, the version that most recently
+/// entered that stage (resolved against the server by the commands).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Which {
+    Name(String),
+    Stage(Stage),
+}
+
+impl Which {
+    /// A version name, or `@STAGE` (version names cannot hold `@`, so the two never clash).
+    pub fn parse(text: &str) -> Result<Self, CliError> {
+        match text.strip_prefix('@') {
+            Some(stage) => Ok(Self::Stage(parse_stage(stage, text)?)),
+            None => {
+                validate_version(text)?;
+                Ok(Self::Name(text.to_string()))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Which {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Name(name) => f.write_str(name),
+            Self::Stage(stage) => write!(f, "@{stage}"),
+        }
+    }
+}
+
+/// A stage word of a selector; anything else is refused, naming the stages there are.
+fn parse_stage(word: &str, input: &str) -> Result<Stage, CliError> {
+    Stage::from_name(word).ok_or_else(|| {
+        let all: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+        CliError::usage(format!("unknown stage `{word}` in `{input}`")).with_hint(format!(
+            "the stages are {}: e.g. PROJECT@production",
+            all.join(", ")
+        ))
+    })
+}
+
+/// A positional target: `[OWNER/]PROJECT:VERSION`, `[OWNER/]PROJECT@STAGE`, or a bare
+/// `VERSION` or `@STAGE` (the project then comes from `-p`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub project: Option<ProjectRef>,
-    pub version: String,
+    pub which: Which,
 }
 
 impl Target {
+    /// The one parser of targets: every form is checked here, before any request.
     pub fn parse(input: &str) -> Result<Self, CliError> {
-        match input.rsplit_once(':') {
-            Some((project, version)) => {
-                let project = ProjectRef::parse(project)?;
-                validate_version(version)?;
-                Ok(Self {
-                    project: Some(project),
-                    version: version.to_string(),
-                })
-            }
-            None => {
-                validate_version(input)?;
-                Ok(Self {
-                    project: None,
-                    version: input.to_string(),
-                })
-            }
+        if let Some((project, version)) = input.rsplit_once(':') {
+            return Ok(Self {
+                project: Some(ProjectRef::parse(project)?),
+                which: Which::parse(version)?,
+            });
         }
+        if let Some((project, stage)) = input.split_once('@') {
+            let project = match project {
+                "" => None,
+                p => Some(ProjectRef::parse(p)?),
+            };
+            return Ok(Self {
+                project,
+                which: Which::Stage(parse_stage(stage, input)?),
+            });
+        }
+        Ok(Self {
+            project: None,
+            which: Which::parse(input)?,
+        })
     }
 }
 
@@ -236,6 +289,10 @@ mod tests {
         validate_version(&"a".repeat(128)).unwrap();
     }
 
+    fn name(n: &str) -> Which {
+        Which::Name(n.into())
+    }
+
     #[test]
     fn run_uuids() {
         let hex = "6de0b57635c842abb378fb1379d4dfec";
@@ -259,12 +316,48 @@ mod tests {
     fn targets() {
         let t = Target::parse("acme/demo:v2").unwrap();
         assert_eq!(t.project, Some(p("acme", "demo")));
-        assert_eq!(t.version, "v2");
+        assert_eq!(t.which, name("v2"));
         let t = Target::parse("demo:v2").unwrap();
         assert_eq!(t.project, Some(p("default", "demo")));
         let t = Target::parse("v3").unwrap();
         assert_eq!(t.project, None);
         assert!(Target::parse("demo:").is_err());
         assert!(Target::parse(":v1").is_err());
+    }
+
+    #[test]
+    fn stage_selectors() {
+        let stage = |input: &str| Target::parse(input).unwrap();
+        let t = stage("demo@production");
+        assert_eq!(t.project, Some(p("default", "demo")));
+        assert_eq!(t.which, Which::Stage(Stage::Production));
+        let t = stage("acme/demo@staging");
+        assert_eq!(t.project, Some(p("acme", "demo")));
+        assert_eq!(t.which, Which::Stage(Stage::Staging));
+        let t = stage("@disabled");
+        assert_eq!(t.project, None);
+        assert_eq!(t.which, Which::Stage(Stage::Disabled));
+        assert_eq!(stage("demo:@testing").which, Which::Stage(Stage::Testing));
+        assert_eq!(t.which.to_string(), "@disabled");
+        for bad in [
+            "demo@prod",
+            "demo@",
+            "demo@Production",
+            "@",
+            "de mo@production",
+            "demo@production@x",
+            "demo:v1@production",
+        ] {
+            let err = Target::parse(bad).unwrap_err();
+            assert_eq!(err.code, crate::exit::Code::Usage, "{bad}");
+        }
+        let err = Target::parse("demo@prod").unwrap_err();
+        assert!(
+            err.hint
+                .unwrap()
+                .contains("testing, staging, production, disabled"),
+            "the allowed stages are named"
+        );
+        assert!(ProjectRef::parse("demo@production").is_err());
     }
 }

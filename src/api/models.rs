@@ -42,7 +42,7 @@ impl fmt::Display for Kind {
 }
 
 /// The stages a version moves through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     Testing,
@@ -52,6 +52,19 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// Every stage, in the order a version usually moves through them.
+    pub const ALL: [Stage; 4] = [
+        Self::Testing,
+        Self::Staging,
+        Self::Production,
+        Self::Disabled,
+    ];
+
+    /// The stage of that (lowercase) name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Testing => "testing",

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::VersionArgs;
+use super::{TargetsArgs, VersionArgs};
 use crate::api::models::Stage;
 use crate::settings::env::OFFLINE_ROOT;
 
@@ -43,9 +43,15 @@ back. A version already in the stage is left as it is (exit 0, nothing sent) unl
 the change are two requests: a change by someone else in between is not detected (the server
 has no conditional write).
 
+Several targets (or `-`: a list on stdin) are each moved, --if-stage checked for each; one
+that fails does not stop the others (exit 10 when others were moved), and -o json|yaml prints
+a list. PROJECT@STAGE is the version that entered STAGE last.
+
 Examples:
   $ pxa stage demo:v1 --to staging --message 'passed eval'
   $ pxa stage -p demo -ver v1 -to production --if-stage staging
+  $ pxa stage -p demo v1 v2 v3 --to disabled
+  $ pxa stage demo@staging --to production --if-stage staging
   $ pxa models stage demo:m1 --to disabled --reason Rollback -o name";
 
 pub const WAIT_HELP: &str = "\
@@ -64,10 +70,16 @@ Asks [y/N] when stdin is a terminal. Without a terminal, -y/--yes is required (e
 otherwise, nothing is sent). Prints the deleted name with -o name, the deleted version with
 -o json|yaml, or a line on stderr.
 
+Several targets are all read first, then one question lists them; `-` (the list on stdin)
+needs -y, since stdin holds the list, not the answer. A version that fails does not stop the
+others (exit 10 when others were deleted); -o json|yaml prints a list.
+
 Examples:
   $ pxa delete demo:v1
   $ pxa delete -p demo --version v1 -y -o name
-  $ pxa delete demo:v1 --dry-run";
+  $ pxa delete demo:v1 --dry-run
+  $ pxa delete -p demo v1 v2 -y
+  $ pxa ls -p demo -q 'stage: disabled' -o name | pxa delete -p demo - -y";
 
 pub const TRANSFER_HELP: &str = "\
 The destination must exist and must not hold a version of the same name (checked first: exit 5).
@@ -186,7 +198,7 @@ pub struct UpdateArgs {
 #[derive(Debug, Args)]
 pub struct StageArgs {
     #[command(flatten)]
-    pub version: VersionArgs,
+    pub version: TargetsArgs,
     /// The new stage (also -to)
     #[arg(long, value_enum)]
     pub to: Stage,
@@ -228,7 +240,7 @@ pub struct WaitArgs {
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
     #[command(flatten)]
-    pub version: VersionArgs,
+    pub version: TargetsArgs,
     /// Do not ask for confirmation
     #[arg(short = 'y', long)]
     pub yes: bool,

@@ -11,13 +11,15 @@ use crate::cli::CopyArgs;
 use crate::reference::validate_version;
 
 pub async fn run(args: CopyArgs, ctx: &Context) -> Result<()> {
-    let (project, name) = ctx.version_target(&args.version)?;
+    let target = ctx.target(&args.version)?;
+    let project = target.project.clone();
     let dest = match &args.to_project {
         Some(p) => destination(p, &project)?,
         None => project.clone(),
     };
-    let new_name = args.name.clone().unwrap_or_else(|| format!("{name}-copy"));
-    validate_version(&new_name)?;
+    if let Some(new_name) = &args.name {
+        validate_version(new_name)?;
+    }
     let tags = args
         .tags
         .as_deref()
@@ -28,7 +30,10 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> Result<()> {
         .as_deref()
         .map(write::content_arg)
         .transpose()?;
-    let registry = ctx.registry(project.clone());
+    let name = ctx.resolve_target(&target).await?;
+    let new_name = args.name.clone().unwrap_or_else(|| format!("{name}-copy"));
+    validate_version(&new_name)?;
+    let registry = ctx.registry(project);
     let source = ctx
         .client()?
         .get_version(&registry, &name)

@@ -1,4 +1,5 @@
-//! `pxa dashboard`: the web UI address of a version (no request is sent).
+//! `pxa dashboard`: the web UI address of a version (no request is sent, but to resolve
+//! `PROJECT@STAGE`).
 
 use anyhow::Result;
 use url::Url;
@@ -6,8 +7,8 @@ use url::Url;
 use super::Context;
 use crate::cli::DashboardArgs;
 
-pub fn run(args: DashboardArgs, ctx: &Context) -> Result<()> {
-    let (project, version) = ctx.version_target(&args.version)?;
+pub async fn run(args: DashboardArgs, ctx: &Context) -> Result<()> {
+    let (project, version) = ctx.resolve(&args.version).await?;
     let url = ui_url(
         &ctx.settings.host,
         &project.owner,

@@ -1,22 +1,67 @@
-//! `pxa get`: show one version.
+//! `pxa get`: show one version, or several.
 
 use anyhow::Result;
+use serde_json::Value;
 
+use super::target::batch::Batch;
+use super::target::several;
 use super::{Context, not_found_hint};
-use crate::api::ProjectVersion;
-use crate::cli::VersionArgs;
+use crate::api::{ProjectVersion, Resource};
+use crate::cli::TargetsArgs;
 use crate::output::Format;
 use crate::text::truncate;
 
-pub async fn run(args: VersionArgs, ctx: &Context) -> Result<()> {
-    let (project, name) = ctx.version_target(&args)?;
-    let registry = ctx.registry(project);
-    let version = ctx
-        .client()?
-        .get_version(&registry, &name)
-        .await
-        .map_err(|e| not_found_hint(e, &name, ctx))?;
-    print_version(ctx, &version.raw, &version.item)?;
+pub async fn run(args: TargetsArgs, ctx: &Context) -> Result<()> {
+    let targets = ctx.targets(&args)?;
+    if let [target] = targets.as_slice()
+        && !several(&args)
+    {
+        let name = ctx.resolve_target(target).await?;
+        let registry = ctx.registry(target.project.clone());
+        let version = ctx
+            .client()?
+            .get_version(&registry, &name)
+            .await
+            .map_err(|e| not_found_hint(e, &name, ctx))?;
+        print_version(ctx, &version.raw, &version.item)?;
+        return Ok(());
+    }
+    let (mut batch, items) = Batch::resolve(ctx, &targets).await;
+    let client = ctx.client()?;
+    let found = batch
+        .each(items, |item| async move {
+            let registry = ctx.registry(item.project.clone());
+            client
+                .get_version(&registry, &item.name)
+                .await
+                .map_err(|e| not_found_hint(e, &item.name, ctx))
+        })
+        .await;
+    let versions: Vec<Resource<ProjectVersion>> = found.into_iter().map(|(_, v)| v).collect();
+    print_versions(ctx, &versions)?;
+    batch.outcome()
+}
+
+/// Prints several versions: a JSON array or YAML list, one name per line, or one FIELD/VALUE
+/// block per version with a blank line between (as `kubectl describe` does).
+pub fn print_versions(ctx: &Context, versions: &[Resource<ProjectVersion>]) -> Result<()> {
+    let out = &ctx.out;
+    match out.format {
+        Format::Json | Format::Yaml => {
+            out.structured(&Value::Array(
+                versions.iter().map(|v| v.raw.clone()).collect(),
+            ))?;
+        }
+        Format::Name => out.lines(versions.iter().map(|v| &v.name))?,
+        _ => {
+            for (i, v) in versions.iter().enumerate() {
+                if i > 0 {
+                    out.lines([""])?;
+                }
+                print_version(ctx, &v.raw, &v.item)?;
+            }
+        }
+    }
     Ok(())
 }
 

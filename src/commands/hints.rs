@@ -2,7 +2,7 @@
 //! is known, rather than in the layers that raise the errors (`api` knows no flags).
 
 use crate::api::error::TransportKind;
-use crate::api::{ApiError, Kind, SetupError};
+use crate::api::{ApiError, Kind, SetupError, Stage};
 use crate::exit::Code;
 use crate::pull::download::Missing;
 use crate::settings::env::{self, AUTH_TOKEN, HOST, SSL_CA_CERT};
@@ -135,6 +135,15 @@ pub fn kind_words(kind: Kind) -> &'static str {
         Kind::Model => "models ",
         Kind::Component => "components ",
     }
+}
+
+/// `PROJECT@STAGE` found no version in the stage.
+pub fn empty_stage(kind: Kind, project: &crate::reference::ProjectRef, stage: Stage) -> String {
+    let words = kind_words(kind);
+    format!(
+        "see each version's stage with `pxa {words}ls -p {project}`; move one there with \
+         `pxa {words}stage {project}:VERSION --to {stage}`"
+    )
 }
 
 /// The server could not be reached at the address in the settings.

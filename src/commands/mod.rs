@@ -16,6 +16,7 @@ pub mod register;
 pub mod stage;
 pub mod stages;
 pub mod status;
+pub mod target;
 pub mod transfer;
 pub mod update;
 pub mod upload;
@@ -29,11 +30,11 @@ use anyhow::Result;
 
 use crate::api::client::{Event, Observer};
 use crate::api::{Client, Kind, Registry};
-use crate::cli::{Cli, Command, GlobalArgs, VersionArgs};
+use crate::cli::{Cli, Command, GlobalArgs};
 use crate::exit::CliError;
 use crate::output::{self, Format, Output, Printer};
 use crate::progress::{Item, Reporter, Retry};
-use crate::reference::{ProjectRef, Target, validate_version};
+use crate::reference::ProjectRef;
 use crate::settings::{Flags, Settings};
 
 /// Where a retried read is told: the warning's text and the event.
@@ -148,42 +149,6 @@ impl Context {
                 .with_hint("pass -p PROJECT (or OWNER/PROJECT), or use PROJECT:VERSION")
         })
     }
-
-    /// The project and version name from a positional target, `-p` and `--version`.
-    pub fn version_target(&self, args: &VersionArgs) -> Result<(ProjectRef, String), CliError> {
-        let target = args.target.as_deref().map(Target::parse).transpose()?;
-        let (from_target, positional_version) = match target {
-            Some(t) => (t.project, Some(t.version)),
-            None => (None, None),
-        };
-        let version = match (positional_version, args.version.as_deref()) {
-            (Some(_), Some(_)) => {
-                return Err(CliError::usage(
-                    "the version is given twice (positional and --version)",
-                )
-                .with_hint(
-                    "keep one: `pxa get PROJECT:VERSION` or `pxa get -p PROJECT --version VERSION`",
-                ));
-            }
-            (Some(v), None) => v,
-            (None, Some(v)) => {
-                validate_version(v)?;
-                v.to_string()
-            }
-            (None, None) => DEFAULT_VERSION.to_string(),
-        };
-        let project = match (from_target, args.project.as_deref()) {
-            (Some(_), Some(_)) => {
-                return Err(
-                    CliError::usage("the project is given twice (in TARGET and with -p)")
-                        .with_hint("keep one of them"),
-                );
-            }
-            (Some(p), None) => p,
-            (None, flag) => self.project(flag)?,
-        };
-        Ok((project, version))
-    }
 }
 
 /// The `-v` line for what the client does (never the token: URLs come without credentials).
@@ -236,7 +201,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<()> {
         Command::Verify(args) => verify::run(args, &ctx),
         Command::Config(args) => config::run(args, &ctx),
         Command::Status => status::run(&ctx).await,
-        Command::Dashboard(args) => dashboard::run(args, &ctx),
+        Command::Dashboard(args) => dashboard::run(args, &ctx).await,
         Command::Completions { .. } | Command::Man => unreachable!("handled above"),
     }
 }

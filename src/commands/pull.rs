@@ -2,6 +2,7 @@
 //! `--dry-run` prints the plan instead.
 
 mod dry_run;
+mod select;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,12 +12,12 @@ use anyhow::Result;
 use serde_json::json;
 use tokio::sync::Semaphore;
 
+use super::target::several;
 use super::{Context, hints};
-use crate::api::{Client, ListParams, Registry};
+use crate::api::Registry;
 use crate::cli::PullArgs;
 use crate::exit::{CliError, Code};
 use crate::output::progress::{Mode, Progress};
-use crate::progress::Reporter;
 use crate::pull::download::Downloader;
 use crate::pull::shared::Shared;
 use crate::pull::{Options, VersionReport, Wanted, in_the_way, kind_dir, pull_many, refused};
@@ -26,6 +27,8 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
     check_seconds("--lock-timeout", args.lock_timeout, true)?;
     let bulk =
         args.all_versions || args.query.is_some() || args.limit.is_some() || args.offset.is_some();
+    // Named versions are checked (and stdin read) before anything else happens.
+    let named = (!bulk).then(|| select::targets(&args, ctx)).transpose()?;
     let root = args
         .path
         .clone()
@@ -38,19 +41,18 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
     };
     let progress = Arc::new(Progress::new(mode, ctx.printer().clone()));
     ctx.report_retries_to(progress.clone());
-    let client = ctx.client()?;
-    let (registry, wanted) = if bulk {
-        let registry = ctx.registry(ctx.project(bulk_project(&args)?)?);
-        check_in_the_way(&kind_dir(&root, &registry), [])?;
-        let wanted = select_many(&args, client, &registry, progress.as_ref()).await?;
-        (registry, wanted)
-    } else {
-        select_one(&args, ctx)?
+    // Several named versions are pulled as a bulk pull is (a failure does not stop the rest).
+    let several = bulk || several(&args.which);
+    let live = live_lines(several, progress.mode());
+    let told = (live || progress.mode() == Mode::Json).then_some(progress.as_ref());
+    let (registry, wanted, unresolved) = match &named {
+        Some(targets) => select::resolve(ctx, targets, several, told).await?,
+        None => select_many(&args, ctx, &root, progress.as_ref()).await?,
     };
     let names = wanted.iter().map(|w| w.name.as_str());
     check_in_the_way(&kind_dir(&root, &registry), names)?;
     let dl = Downloader {
-        client: client.clone(),
+        client: ctx.client()?.clone(),
         retries: args.retries,
         stall: Duration::from_secs_f64(args.stall_timeout),
         progress: progress.clone(),
@@ -60,12 +62,14 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
             _ => Shared::deduplicating(),
         }),
     };
-    let live = live_lines(bulk, progress.mode());
-    let opts = options(&args, ctx, &registry, root, bulk, progress.mode());
+    let mut opts = options(&args, root, several, progress.mode());
+    opts.bulk = bulk.then(|| select::bulk_key(&args, ctx, &registry));
+    let again = again_hint(bulk, &registry);
     if args.dry_run {
-        return dry_run::run(&dl, &registry, &wanted, &opts, ctx).await;
+        dry_run::run(&dl, &registry, &wanted, &opts, ctx).await?;
+        return outcome(ctx, &unresolved, wanted.len(), (several, live), &again);
     }
-    let reports = tokio::select! {
+    let mut reports = tokio::select! {
         reports = pull_many(&dl, &registry, &wanted, &opts) => reports,
         signal = interrupted() => {
             progress.abandon();
@@ -74,10 +78,67 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<()> {
                 .into());
         }
     };
+    reports.extend(unresolved);
     let ok = reports.iter().filter(|r| r.code == Code::Ok).count();
     progress.summary(ok, reports.len() - ok);
     print_reports(ctx, &reports)?;
-    outcome(ctx, &reports, bulk, live)
+    outcome(ctx, &reports, 0, (several, live), &again)
+}
+
+/// `-a`, `-q`, `-l`, `--offset`: the project's versions the list selects.
+async fn select_many(
+    args: &PullArgs,
+    ctx: &Context,
+    root: &Path,
+    progress: &Progress,
+) -> Result<(Registry, Vec<Wanted>, Vec<VersionReport>)> {
+    let registry = ctx.registry(ctx.project(select::bulk_project(args)?)?);
+    check_in_the_way(&kind_dir(root, &registry), [])?;
+    let wanted = select::select_many(args, ctx.client()?, &registry, progress).await?;
+    Ok((registry, wanted, Vec::new()))
+}
+
+/// The hint of a pull of several versions where some failed, given as `{failed}` targets.
+fn again_hint(bulk: bool, registry: &Registry) -> Again {
+    match bulk {
+        true => Again::SameCommand,
+        false => Again::Named {
+            words: hints::kind_words(registry.kind),
+            project: registry.project.to_string(),
+        },
+    }
+}
+
+/// What to run again after a pull of several versions where some failed.
+enum Again {
+    /// The bulk pull's journal keeps what was pulled: the same command resumes.
+    SameCommand,
+    /// Named versions: pull the failed ones.
+    Named {
+        words: &'static str,
+        project: String,
+    },
+}
+
+impl Again {
+    fn hint(&self, failed: &[&VersionReport]) -> String {
+        let Self::Named { words, project } = self else {
+            return "run the same command again: pulled versions are kept, failed ones resume"
+                .to_string();
+        };
+        // A report names a version, or the target that could not be resolved (`p@stage`).
+        let targets: Vec<String> = failed
+            .iter()
+            .map(|r| match r.version.contains(['@', ':']) {
+                true => r.version.clone(),
+                false => format!("{project}:{}", r.version),
+            })
+            .collect();
+        format!(
+            "the others were pulled; pull the failed ones again: pxa {words}pull {}",
+            targets.join(" ")
+        )
+    }
 }
 
 /// Whether failures appear as human lines while the pull runs (a bulk pull's bars or log).
@@ -85,26 +146,19 @@ fn live_lines(bulk: bool, mode: Mode) -> bool {
     bulk && matches!(mode, Mode::Bars | Mode::Plain)
 }
 
-fn options(
-    args: &PullArgs,
-    ctx: &Context,
-    registry: &Registry,
-    root: std::path::PathBuf,
-    bulk: bool,
-    mode: Mode,
-) -> Options {
+fn options(args: &PullArgs, root: std::path::PathBuf, several: bool, mode: Mode) -> Options {
     Options {
         root,
         no_artifacts: args.no_artifacts,
         select: args.artifacts.clone(),
-        strict_select: !bulk,
+        strict_select: !several,
         jobs: args.jobs as usize,
         skip_existing: args.skip_existing,
         lock_wait: Duration::from_secs_f64(args.lock_timeout),
         // Failures are told as they happen in a bulk pull's log and in JSON events; otherwise
         // the error line at the end is the one place that says it.
-        live_failures: live_lines(bulk, mode) || mode == Mode::Json,
-        bulk: bulk.then(|| bulk_key(args, ctx, registry)),
+        live_failures: live_lines(several, mode) || mode == Mode::Json,
+        bulk: None,
     }
 }
 
@@ -157,91 +211,6 @@ fn check_in_the_way<'a>(
     }
 }
 
-fn select_one(args: &PullArgs, ctx: &Context) -> Result<(Registry, Vec<Wanted>), CliError> {
-    if args.which.target.is_none() && args.which.version.is_none() {
-        return Err(CliError::usage("no version to pull").with_hint(
-            "pass --version NAME (or PROJECT:VERSION), or -a / -q QUERY / -l N for several",
-        ));
-    }
-    let (project, name) = ctx.version_target(&args.which)?;
-    let wanted = Wanted {
-        name,
-        ..Wanted::default()
-    };
-    Ok((ctx.registry(project), vec![wanted]))
-}
-
-/// The project of a bulk pull; a version name cannot be given with one.
-fn bulk_project(args: &PullArgs) -> Result<Option<&str>, CliError> {
-    let which = &args.which;
-    if which.version.is_some() || (which.target.is_some() && which.project.is_some()) {
-        return Err(
-            CliError::usage("a version name cannot be combined with -a/-q/-l/--offset")
-                .with_hint("pull one version with --version, or several with -a, -q, -l, --offset"),
-        );
-    }
-    Ok(which.target.as_deref().or(which.project.as_deref()))
-}
-
-async fn select_many(
-    args: &PullArgs,
-    client: &Client,
-    registry: &Registry,
-    progress: &Progress,
-) -> Result<Vec<Wanted>> {
-    let offset = args.offset.unwrap_or(0);
-    let params = ListParams {
-        offset,
-        limit: None,
-        sort: None,
-        query: args.query.clone(),
-        no_page: false,
-    };
-    let want = if args.all_versions {
-        None
-    } else {
-        Some(args.limit.unwrap_or(20))
-    };
-    let (items, count) = client.list_versions_all(registry, &params, want).await?;
-    if let Some(note) = cut_short(want, offset, items.len() as u64, count) {
-        progress.note(&note);
-    }
-    let wanted = items
-        .into_iter()
-        .map(|v| Wanted {
-            uuid: v.item.uuid,
-            updated_at: v.item.updated_at,
-            name: v.item.name,
-        })
-        .collect();
-    Ok(wanted)
-}
-
-/// What to say when `-l` (or its default of 20) leaves versions of the selection out.
-fn cut_short(want: Option<u64>, offset: u64, got: u64, count: Option<u64>) -> Option<String> {
-    let (limit, count) = (want?, count?);
-    let left = count.saturating_sub(offset + got);
-    (left > 0).then(|| {
-        format!(
-            "pulling {got} of the {} versions selected (-l {limit}); {left} more: raise -l or pass -a for all",
-            count.saturating_sub(offset)
-        )
-    })
-}
-
-/// What names a bulk pull, for its journal of finished versions: the same command run again
-/// (after an interruption) finds it.
-fn bulk_key(args: &PullArgs, ctx: &Context, registry: &Registry) -> String {
-    json!({
-        "host": ctx.settings.client_config().host.as_str(),
-        "project": registry.project.to_string(),
-        "kind": registry.kind.as_str(),
-        "all": args.all_versions, "query": args.query, "limit": args.limit, "offset": args.offset,
-        "artifacts": args.artifacts, "no_artifacts": args.no_artifacts,
-    })
-    .to_string()
-}
-
 fn print_reports(ctx: &Context, reports: &[VersionReport]) -> Result<()> {
     if ctx.out.is_structured() {
         return ctx.out.structured(&json!({ "versions": reports }));
@@ -253,9 +222,16 @@ fn print_reports(ctx: &Context, reports: &[VersionReport]) -> Result<()> {
     Ok(ctx.out.lines(paths)?)
 }
 
-/// The exit: the first failure's code and message for one version, 10 for a bulk pull where
-/// some versions failed. Each reason is said once: in the live lines when there were any.
-fn outcome(ctx: &Context, reports: &[VersionReport], bulk: bool, live: bool) -> Result<()> {
+/// The exit: the first failure's code and message for one version, 10 for a pull of several
+/// where some versions failed (`others_ok`: versions that succeeded besides `reports`, as in
+/// a dry run). Each reason is said once: in the live lines when there were any.
+fn outcome(
+    ctx: &Context,
+    reports: &[VersionReport],
+    others_ok: usize,
+    (several, live): (bool, bool),
+    again: &Again,
+) -> Result<()> {
     let failed: Vec<&VersionReport> = reports.iter().filter(|r| r.code != Code::Ok).collect();
     let Some(first) = failed.first() else {
         return Ok(());
@@ -267,25 +243,25 @@ fn outcome(ctx: &Context, reports: &[VersionReport], bulk: bool, live: bool) -> 
         }
     }
     let detail = |r: &VersionReport| format!("{}: {}", r.version, r.error.as_deref().unwrap_or(""));
-    if bulk && (live || failed.len() < reports.len()) {
+    let total = reports.len() + others_ok;
+    if several && (live || failed.len() < total) {
         let list: Vec<String> = match live {
             true => failed.iter().map(|r| r.version.clone()).collect(),
             false => failed.iter().map(|r| detail(r)).collect(),
         };
         let above = if live { " (reasons above)" } else { "" };
         let message = format!(
-            "{} of {} versions failed: {}{above}",
+            "{} of {total} versions failed: {}{above}",
             failed.len(),
-            reports.len(),
             list.join("; ")
         );
-        let code = if failed.len() < reports.len() {
+        let code = if failed.len() < total {
             Code::Partial
         } else {
             first.code
         };
         return Err(CliError::new(code, message)
-            .with_hint("run the same command again: pulled versions are kept, failed ones resume")
+            .with_hint(again.hint(&failed))
             .into());
     }
     Err(CliError::new(first.code, detail(first))
@@ -313,24 +289,5 @@ pub(super) async fn interrupted() -> &'static str {
     {
         let _ = tokio::signal::ctrl_c().await;
         "Ctrl-C"
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_limit_that_leaves_versions_out_is_said() {
-        assert_eq!(
-            cut_short(Some(20), 0, 20, Some(30)).as_deref(),
-            Some(
-                "pulling 20 of the 30 versions selected (-l 20); 10 more: raise -l or pass -a for all"
-            )
-        );
-        assert_eq!(cut_short(Some(20), 0, 12, Some(12)), None);
-        assert_eq!(cut_short(None, 0, 150, Some(150)), None);
-        assert_eq!(cut_short(Some(5), 25, 5, Some(30)), None);
-        assert_eq!(cut_short(Some(5), 20, 5, None), None);
     }
 }

@@ -10,6 +10,7 @@ use crate::api::{
 };
 use crate::cli::RegisterArgs;
 use crate::exit::{CliError, Code};
+use crate::reference::Which;
 
 /// How a register behaves when the version exists, and whether to send anything.
 #[derive(Debug, Clone, Copy)]
@@ -19,7 +20,15 @@ pub struct Mode {
 }
 
 pub async fn run(args: RegisterArgs, ctx: &Context) -> Result<()> {
-    let (project, name) = ctx.version_target(&args.version)?;
+    let target = ctx.target(&args.version)?;
+    let Which::Name(name) = target.which else {
+        return Err(CliError::usage(format!(
+            "register names the version it writes: `{target}` is a stage selector"
+        ))
+        .with_hint("to change the version in that stage, use `pxa update PROJECT@STAGE …`")
+        .into());
+    };
+    let project = target.project;
     let fields = fields_from_args(&args, ctx.kind)?;
     if ctx.kind == Kind::Component && fields.content.is_none() && !args.force {
         return Err(

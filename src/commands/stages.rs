@@ -7,7 +7,7 @@ use crate::cli::VersionArgs;
 use crate::output::{Format, stages_rows};
 
 pub async fn run(args: VersionArgs, ctx: &Context) -> Result<()> {
-    let (project, name) = ctx.version_target(&args)?;
+    let (project, name) = ctx.resolve(&args).await?;
     let registry = ctx.registry(project);
     let stages = ctx
         .client()?

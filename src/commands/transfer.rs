@@ -11,8 +11,10 @@ use crate::exit::{CliError, Code};
 use crate::reference::ProjectRef;
 
 pub async fn run(args: TransferArgs, ctx: &Context) -> Result<()> {
-    let (project, name) = ctx.version_target(&args.version)?;
-    let dest = destination(&args.to_project, &project)?;
+    let target = ctx.target(&args.version)?;
+    let dest = destination(&args.to_project, &target.project)?;
+    let name = ctx.resolve_target(&target).await?;
+    let project = target.project;
     let registry = ctx.registry(project.clone());
     let dest_registry = ctx.registry(dest.clone());
     let client = ctx.client()?;

@@ -11,9 +11,10 @@ use crate::exit::CliError;
 use crate::reference::validate_version;
 
 pub async fn run(args: UpdateArgs, ctx: &Context) -> Result<()> {
-    let (project, name) = ctx.version_target(&args.version)?;
+    let target = ctx.target(&args.version)?;
     let (mut fields, add, remove) = fields_from_args(&args)?;
-    let registry = ctx.registry(project);
+    let name = ctx.resolve_target(&target).await?;
+    let registry = ctx.registry(target.project);
     let client = ctx.client()?;
     if !add.is_empty() || !remove.is_empty() {
         let base = match fields.tags.take() {

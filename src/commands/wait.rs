@@ -18,7 +18,7 @@ pub const DEFAULT_WAIT: Duration = Duration::from_secs(600);
 pub const MAX_INTERVAL: Duration = Duration::from_secs(30);
 
 pub async fn run(args: WaitArgs, ctx: &Context) -> Result<()> {
-    let (project, name) = ctx.version_target(&args.version)?;
+    let (project, name) = ctx.resolve(&args.version).await?;
     let registry = ctx.registry(project);
     // Each poll is one request (with the normal request timeout); this loop retries it.
     let client = ctx.client()?.clone().with_reads(RetryPolicy::ONCE);
