@@ -115,7 +115,12 @@ pub enum Command {
     )]
     Stages(VersionArgs),
     /// Create a version, or update it with --force (reads first: POST when absent, PATCH when present)
-    #[command(after_help = REGISTER_HELP)]
+    #[command(
+        after_help = REGISTER_HELP,
+        // It names the version it writes: no stage selector.
+        mut_arg("target", |a| a.help("The version as [OWNER/]PROJECT:VERSION, or a version name used with -p")),
+        mut_arg("version", |a| a.help("Version name (also -ver, as in the official CLI) [default: latest]"))
+    )]
     Register(RegisterArgs),
     /// Change a version's description, tags, name, content or readme (only the given fields)
     #[command(after_help = UPDATE_HELP)]
@@ -152,7 +157,7 @@ pub enum Command {
     #[command(
         about = PULL_ABOUT,
         long_about = format!("{PULL_ABOUT}\n\n{PULL_DETAILS}"),
-        after_help = "Several targets (or `-`: a list on stdin) are pulled like -a/-q: in parallel, and a\nfailed one does not stop the others (exit 10). PROJECT@STAGE pulls the version that entered STAGE\nlast.\n\nExamples:\n  $ pxa pull -p demo --version v1\n  $ pxa pull demo:v1 --path ./offline\n  $ pxa pull demo@production --path /models\n  $ pxa pull demo:v1 demo:v2\n  $ pxa ls -p demo -q 'stage: production' -o name | pxa pull -p demo -\n  $ pxa pull demo:m1 --kind model --artifact model -j 8\n  $ pxa pull -p demo -a --no-artifacts\n  $ pxa pull -p demo -q 'stage: production' -l 5 --progress plain\n  $ pxa pull demo:m1 --kind model --skip-existing\n  $ pxa pull demo:m1 --kind model --dry-run -o json\n\nExit codes: 2 a file where a folder must go, 3 version not found, 7 another pull of the\nversion did not finish within --lock-timeout, 8 server unreachable, 9 integrity or unsafe\narchive, 10 some versions failed, 11 no space left on the disk, 130 interrupted (run the\nsame command again to resume)."
+        after_help = "Several targets (or `-`: a list on stdin) are pulled as -a and -q pull: in parallel, a\nfailed one stopping none of the others (exit 10). PROJECT@STAGE pulls the version that\nentered STAGE last.\n\nExamples:\n  $ pxa pull -p demo --version v1\n  $ pxa pull demo:v1 --path ./offline\n  $ pxa pull demo@production --path /models\n  $ pxa pull demo:v1 demo:v2\n  $ pxa ls -p demo -q 'stage: production' -o name | pxa pull -p demo -\n  $ pxa pull demo:m1 --kind model --artifact model -j 8\n  $ pxa pull -p demo -a --no-artifacts\n  $ pxa pull -p demo -q 'stage: production' -l 5 --progress plain\n  $ pxa pull demo:m1 --kind model --skip-existing\n  $ pxa pull demo:m1 --kind model --dry-run -o json\n\nExit codes: 2 a file where a folder must go, 3 version not found, 7 another pull of the\nversion did not finish within --lock-timeout, 8 server unreachable, 9 integrity or unsafe\narchive, 10 some versions failed, 11 no space left on the disk, 130 interrupted (run the\nsame command again to resume)."
     )]
     Pull(PullArgs),
     /// List a run's lineage entries: the names `register --artifacts` links

@@ -180,7 +180,11 @@ impl fmt::Display for Which {
 fn parse_stage(word: &str, input: &str) -> Result<Stage, CliError> {
     Stage::from_name(word).ok_or_else(|| {
         let all: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
-        CliError::usage(format!("unknown stage `{word}` in `{input}`")).with_hint(format!(
+        let what = match word {
+            "" => format!("`{input}` names no stage after `@`"),
+            _ => format!("unknown stage `{word}` in `{input}`"),
+        };
+        CliError::usage(what).with_hint(format!(
             "the stages are {}: e.g. PROJECT@production",
             all.join(", ")
         ))

@@ -43,9 +43,10 @@ back. A version already in the stage is left as it is (exit 0, nothing sent) unl
 the change are two requests: a change by someone else in between is not detected (the server
 has no conditional write).
 
-Several targets (or `-`: a list on stdin) are each moved, --if-stage checked for each; one
-that fails does not stop the others (exit 10 when others were moved), and -o json|yaml prints
-a list. PROJECT@STAGE is the version that entered STAGE last.
+Several targets (or `-`: a list on stdin) are moved one after the other in the order given
+(the last one is PROJECT@STAGE afterwards), --if-stage checked for each; one that fails does
+not stop the others (exit 10 when others were moved), and -o json|yaml prints a list.
+PROJECT@STAGE is the version that entered STAGE last.
 
 Examples:
   $ pxa stage demo:v1 --to staging --message 'passed eval'

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde_json::Value;
 
-use super::target::batch::{Batch, Item};
+use super::target::batch::{Batch, Item, PARALLEL};
 use super::target::{VersionTarget, several};
 use super::write;
 use super::{Context, not_found_hint};
@@ -72,7 +72,7 @@ async fn delete_several(args: &DeleteArgs, ctx: &Context, targets: &[VersionTarg
     let (mut batch, items) = Batch::resolve(ctx, targets).await;
     let client = ctx.client()?;
     let found = batch
-        .each(items, |item| async move {
+        .each(items, PARALLEL, |item| async move {
             let registry = ctx.registry(item.project.clone());
             client
                 .get_version(&registry, &item.name)
@@ -102,7 +102,7 @@ async fn delete_several(args: &DeleteArgs, ctx: &Context, targets: &[VersionTarg
     }
     let items = found.iter().map(|(item, _)| item.clone()).collect();
     let deleted = batch
-        .each(items, |item| async move {
+        .each(items, PARALLEL, |item| async move {
             client
                 .execute(&request(&item))
                 .await

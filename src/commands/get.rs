@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde_json::Value;
 
-use super::target::batch::Batch;
+use super::target::batch::{Batch, PARALLEL};
 use super::target::several;
 use super::{Context, not_found_hint};
 use crate::api::{ProjectVersion, Resource};
@@ -29,7 +29,7 @@ pub async fn run(args: TargetsArgs, ctx: &Context) -> Result<()> {
     let (mut batch, items) = Batch::resolve(ctx, &targets).await;
     let client = ctx.client()?;
     let found = batch
-        .each(items, |item| async move {
+        .each(items, PARALLEL, |item| async move {
             let registry = ctx.registry(item.project.clone());
             client
                 .get_version(&registry, &item.name)

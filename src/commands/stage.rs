@@ -45,8 +45,9 @@ pub async fn run(args: StageArgs, ctx: &Context) -> Result<()> {
     }
     let (mut batch, items) = Batch::resolve(ctx, &targets).await;
     let args = &args;
+    // One after the other, in the order given: the last one is PROJECT@STAGE afterwards.
     let done = batch
-        .each(items, |item| async move {
+        .each(items, 1, |item| async move {
             stage_one(args, ctx, &ctx.registry(item.project.clone()), &item.name).await
         })
         .await;

@@ -10,12 +10,22 @@ use crate::support::{block_on, pxa};
 /// Runs pxa with `args` against a counting fake server; asserts the refusal and returns
 /// (code, stdout, stderr, the server's address).
 fn refused(args: &[OsString], env: &[(&str, &str)]) -> (i32, String, String, String) {
+    refused_reading(args, env, "")
+}
+
+/// [`refused`], with `stdin` on pxa's standard input.
+fn refused_reading(
+    args: &[OsString],
+    env: &[(&str, &str)],
+    stdin: &str,
+) -> (i32, String, String, String) {
     block_on(async {
         let server = wiremock::MockServer::start().await;
         let (code, out, err) = pxa()
             .env("POLYAXON_HOST", server.uri())
             .envs(env.iter().copied())
             .args(args)
+            .write_stdin(stdin)
             .run_async()
             .await;
         assert_eq!(code, 2, "exit code; stderr: {err}");
@@ -105,6 +115,36 @@ bad_input! {
     stage_unknown: ["stage", "demo:v1", "--to", "prod"] => "invalid value 'prod'";
     wait_unknown_stage: ["wait", "demo:v1", "--for", "live"] => "invalid value 'live'";
     delete_without_a_terminal_or_yes: ["delete", "demo:v1"] => "-y";
+    stage_selector_unknown: ["get", "demo@prod"] => "unknown stage `prod`";
+    stage_selector_empty: ["pull", "-p", "demo", "@"] => "names no stage after `@`";
+    stage_selector_in_project: ["ls", "-p", "demo@production"] => "cannot contain `@`";
+    stage_selector_in_register: ["register", "demo@production"] => "stage selector";
+    several_targets_with_version: ["get", "-p", "demo", "v1", "v2", "--version", "v3"] => "--version cannot be used with several";
+    several_targets_one_bad: ["stage", "-p", "demo", "v1", "@live", "--to", "staging"] => "unknown stage `live`";
+    several_targets_in_two_projects_pulled: ["pull", "demo:v1", "other:v2"] => "in two projects";
+    several_targets_with_pull_all: ["pull", "-a", "demo", "other"] => "several targets";
+    stdin_targets_empty: ["pull", "-p", "demo", "-"] => "stdin holds no target";
+    stdin_given_twice: ["get", "-p", "demo", "-", "-"] => "given twice";
+    stdin_targets_delete_without_yes: ["delete", "-p", "demo", "-"] => "stdin holds the list";
+}
+
+#[test]
+fn stdin_target_invalid() {
+    let args = os(&["pull", "-p", "demo", "-"]);
+    let (code, out, err, server) = refused_reading(&args, &[], "v1\n\n  v2  \nbad name\n");
+    assert!(
+        err.contains("stdin line 4: invalid version name `bad name`"),
+        "{err}"
+    );
+    assert_outcome!(code, out, err, server = server);
+}
+
+#[test]
+fn stdin_targets_blank() {
+    let args = os(&["stage", "-p", "demo", "-", "--to", "staging"]);
+    let (code, out, err, server) = refused_reading(&args, &[], " \n\t\n\n");
+    assert!(err.contains("stdin holds no target"), "{err}");
+    assert_outcome!(code, out, err, server = server);
 }
 
 #[test]

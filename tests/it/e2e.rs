@@ -10,5 +10,6 @@ mod names;
 mod paging;
 mod pull;
 mod read;
+mod targets;
 mod upload;
 mod write;

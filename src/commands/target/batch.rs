@@ -68,16 +68,16 @@ impl Batch {
         (Self { failed, total }, items)
     }
 
-    /// Runs `f` on every item, [`PARALLEL`] at a time: the items it succeeded on with what it
+    /// Runs `f` on every item, `jobs` at a time: the items it succeeded on with what it
     /// returned, in order; the others are kept as failed.
-    pub async fn each<T, F, Fut>(&mut self, items: Vec<Item>, f: F) -> Vec<(Item, T)>
+    pub async fn each<T, F, Fut>(&mut self, items: Vec<Item>, jobs: usize, f: F) -> Vec<(Item, T)>
     where
         F: Fn(Item) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
         let results: Vec<Result<T>> = stream::iter(items.clone())
             .map(f)
-            .buffered(PARALLEL)
+            .buffered(jobs.max(1))
             .collect()
             .await;
         let mut kept = Vec::new();
