@@ -1,6 +1,6 @@
 //! Version targets: what TARGET, `-p` and `--version` name (one version, several, or `-` for a
 //! list on stdin), all checked before any request, and the resolution of `PROJECT@STAGE` to
-//! the version that most recently entered the stage (the rule is in [`choose`]).
+//! the version that most recently entered the stage (the rule is in `choose`).
 
 pub mod batch;
 mod choose;
