@@ -1,8 +1,11 @@
 //! Downloads through the client's request funnel: the request (`Accept: */*`, identity
 //! encoding, `Range` + `If-Range` to continue a part file) and a pxa-owned answer with the
 //! accessors a pull needs (status, length, validator, `Content-Range`, `Content-Disposition`)
-//! and its body, chunk by chunk. One call is one attempt: the caller runs it under a
+//! and its body, chunk by chunk; or a body read into a BLAKE3 hasher and dropped
+//! ([`Client::download_hash`]). One call is one attempt: the caller runs it under a
 //! [`RetryPolicy`](super::retry::RetryPolicy) with its own stall timeouts around it.
+
+use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -76,7 +79,71 @@ impl Download {
     }
 }
 
+/// A body read to its end into a hasher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hashed {
+    /// BLAKE3 of the bytes received.
+    pub hash: blake3::Hash,
+    /// Bytes received.
+    pub len: u64,
+    /// The length the answer declared.
+    pub declared: Option<u64>,
+}
+
+/// Why a hashed download failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// The request failed or was refused.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The body broke off after `received` bytes.
+    #[error("the body broke off after {received} bytes: {why}")]
+    Body { received: u64, why: String },
+    /// No data arrived for the stall timeout.
+    #[error("no data for {} s while receiving the body", .0.as_secs_f64())]
+    Stalled(Duration),
+}
+
 impl Client {
+    /// Downloads `url` into a BLAKE3 hasher, chunk by chunk, keeping none of it (memory stays
+    /// bounded whatever the size); `stall` ends a body that sends nothing for that long.
+    pub async fn download_hash(
+        &self,
+        url: &Url,
+        stall: Option<Duration>,
+    ) -> Result<Hashed, HashError> {
+        let mut answer = self.download(url, None).await?;
+        let declared = answer.content_length();
+        let mut hasher = blake3::Hasher::new();
+        let mut len = 0u64;
+        loop {
+            let next = match stall {
+                Some(stall) => tokio::time::timeout(stall, answer.chunk())
+                    .await
+                    .map_err(|_| HashError::Stalled(stall))?,
+                None => answer.chunk().await,
+            };
+            let body = |e: BodyError| HashError::Body {
+                received: len,
+                why: e.0,
+            };
+            match next.map_err(body)? {
+                Some(chunk) => {
+                    len += chunk.len() as u64;
+                    hasher.update(&chunk);
+                }
+                None => {
+                    let hash = hasher.finalize();
+                    return Ok(Hashed {
+                        hash,
+                        len,
+                        declared,
+                    });
+                }
+            }
+        }
+    }
+
     /// Sends one download request (a GET, never retried here) and returns the 2xx answer with
     /// its body unread, or the error with the server's `Retry-After`.
     pub async fn download(

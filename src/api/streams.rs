@@ -62,6 +62,12 @@ impl StreamBase {
         url
     }
 
+    /// `ST/artifact?path=P&force=true`: the file at the run-relative path `P` as the store
+    /// holds it now (`force` refreshes the server's cache copy first, §13.3).
+    pub fn file_url(&self, path: &str) -> Url {
+        self.url(&["artifact"], &[("path", path), ("force", "true")])
+    }
+
     /// `ST/artifacts/tree?path=P`: one level of the run's store at the run-relative path `P`.
     pub fn tree_url(&self, path: &str) -> Url {
         self.url(&["artifacts", "tree"], &[("path", path)])

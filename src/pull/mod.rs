@@ -11,6 +11,7 @@ pub mod dry_run;
 pub mod execute;
 pub mod existing;
 pub mod extract;
+pub mod listing;
 pub mod lock;
 pub mod metadata;
 pub mod pieces;

@@ -272,9 +272,7 @@ async fn fetch_file(
         archive: None,
         expect: Some(vec![(String::new(), size)]),
     };
-    let url = v
-        .base
-        .url(&["artifact"], &[("path", path), ("force", "true")]);
+    let url = v.base.file_url(path);
     let got =
         v.dl.fetch(item, &url, &target)
             .await

@@ -161,10 +161,7 @@ pub fn entries(lineage: &[RunArtifact], base: &StreamBase) -> Result<Vec<Entry>,
         let rel = relativize(path, &base.uuid)
             .ok_or_else(|| format!("lineage entry `{name}` has an unsafe path `{path}`"))?;
         let (url, claims) = match fetch {
-            Fetch::File => (
-                base.url(&["artifact"], &[("path", &rel), ("force", "true")]),
-                vec![rel.clone()],
-            ),
+            Fetch::File => (base.file_url(&rel), vec![rel.clone()]),
             Fetch::Dir => (
                 base.url(&["artifacts"], &[("path", &rel)]),
                 vec![rel.clone()],

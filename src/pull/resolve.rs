@@ -42,6 +42,15 @@ impl EntryPlan {
     pub fn fetch_bytes(&self) -> u64 {
         self.pieces.iter().map(|p| p.bytes).sum()
     }
+
+    /// Every file the entry holds as listed (kept ones included), run-relative, with its
+    /// size, sorted by path: what a pull writes for it (nothing for an unlisted entry).
+    pub fn listed_files(&self) -> Vec<(String, u64)> {
+        let pieces = self.pieces.iter().flat_map(|p| p.files.iter().cloned());
+        let mut files: Vec<(String, u64)> = pieces.chain(self.keep.iter().cloned()).collect();
+        files.sort();
+        files
+    }
 }
 
 /// Lists the entry's path and plans its requests. An event package is not listed (its

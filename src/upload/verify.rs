@@ -9,6 +9,7 @@ use futures_util::stream::{self, StreamExt};
 use super::local::{LocalEntry, LocalFile};
 use super::{Failure, Uploader};
 use crate::api::StreamBase;
+use crate::api::download::HashError;
 use crate::api::retry::RetryPolicy;
 use crate::exit::Code;
 
@@ -60,28 +61,13 @@ impl Uploader {
         base: &StreamBase,
         path: &str,
     ) -> Result<(blake3::Hash, u64), Failure> {
-        let url = base.url(&["artifact"], &[("path", path), ("force", "true")]);
-        let mut answer = self
-            .client
-            .download(&url, None)
-            .await
-            .map_err(|e| Failure::from_api(&e))?;
-        let mut hasher = blake3::Hasher::new();
-        let mut len = 0u64;
-        loop {
-            match answer.chunk().await {
-                Ok(Some(chunk)) => {
-                    len += chunk.len() as u64;
-                    hasher.update(&chunk);
-                }
-                Ok(None) => return Ok((hasher.finalize(), len)),
-                Err(e) => {
-                    return Err(Failure::new(
-                        Code::Failure,
-                        format!("reading {path} back: {e}"),
-                    ));
-                }
-            }
+        match self.client.download_hash(&base.file_url(path), None).await {
+            Ok(got) => Ok((got.hash, got.len)),
+            Err(HashError::Api(e)) => Err(Failure::from_api(&e)),
+            Err(e) => Err(Failure::new(
+                Code::Failure,
+                format!("reading {path} back: {e}"),
+            )),
         }
     }
 }

@@ -181,7 +181,7 @@ impl Piece {
     pub fn url(&self, base: &StreamBase) -> Url {
         match self.how {
             How::Tarball => base.url(&["artifacts"], &[("path", &self.path)]),
-            How::File => base.url(&["artifact"], &[("path", &self.path), ("force", "true")]),
+            How::File => base.file_url(&self.path),
             How::FileOrTarball => base.url(
                 &["artifacts"],
                 &[
