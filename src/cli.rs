@@ -10,11 +10,13 @@ use crate::output::progress::Mode as ProgressMode;
 use crate::settings::env::{AUTH_TOKEN, HOST, NO_COLOR, OFFLINE_ROOT, SSL_CA_CERT, TIMEOUT};
 
 pub mod generate;
+mod inspect_args;
 mod targets_args;
 mod upload_args;
 pub mod usage;
 pub mod values;
 mod write_args;
+pub use inspect_args::*;
 pub use targets_args::*;
 pub use upload_args::*;
 pub use write_args::*;
@@ -92,7 +94,10 @@ pub struct GlobalArgs {
         global = true,
         value_enum,
         default_value_t = crate::output::ColorChoice::Auto,
-        help = format!("When to color stderr labels [env: {} disables]", NO_COLOR.name)
+        help = format!(
+            "When to color stderr labels and diff marks [env: {} disables]",
+            NO_COLOR.name
+        )
     )]
     pub color: crate::output::ColorChoice,
     /// Show requests and timings on stderr (never the token)
@@ -167,6 +172,18 @@ pub enum Command {
         after_help = "Examples:\n  $ pxa lineage 6de0b57635c842abb378fb1379d4dfec -p demo\n  $ pxa lineage 6de0b57635c842abb378fb1379d4dfec -p demo -o name\n  $ pxa lineage 6de0b57635c842abb378fb1379d4dfec -p demo -o json\n\nPATH is relative to the run's store (`pxa pull` writes the entry there). `pxa get` shows a\nversion's run uuid under `run`. Exit 3 when the project has no such run."
     )]
     Lineage(LineageArgs),
+    #[command(
+        about = "List every file a pull would write: entry, path, size (nothing downloaded)",
+        long_about = format!("List every file a pull would write: entry, path, size (nothing downloaded)\n\n{FILES_DETAILS}"),
+        after_help = "Examples:\n  $ pxa files demo:v1\n  $ pxa files demo:m1 --kind model --artifact model -o json\n  $ pxa files demo:v1 --jq .totals.bytes"
+    )]
+    Files(FilesArgs),
+    #[command(
+        about = "Compare two versions: fields, content keys, lineage, files (nothing downloaded)",
+        long_about = format!("Compare two versions: fields, content keys, lineage, files (nothing downloaded)\n\n{DIFF_DETAILS}"),
+        after_help = "Examples:\n  $ pxa diff -p demo v1 v2\n  $ pxa diff demo:v1 acme/demo:v1 --content-hash\n  $ pxa models diff demo:m1 demo:m2 -o json --jq .equal\n\nExit codes: 0 equal, 1 different, 2 usage or a server error (1 elsewhere), 3 not found,\n4 auth, 8 unreachable, 9 a file changed while it was compared."
+    )]
+    Diff(DiffArgs),
     /// Re-check a pulled version folder against its .pxa-manifest.json (size and BLAKE3 hash)
     #[command(
         after_help = "Examples:\n  $ pxa verify /tmp/plx/offline/artifacts/v1\n  $ pxa verify ./offline/models/m1 -o json\n  $ pxa verify ./offline\n\nEach folder is OK, FAILED, UNVERIFIED (no manifest) or MISSING. Exit 9 when a file is missing,\nhas another size or another BLAKE3 hash; else 3 when a folder is unverified or a path missing."

@@ -10,7 +10,8 @@ use crate::api::ApiError;
 pub enum Code {
     /// Success.
     Ok = 0,
-    /// Server error or unexpected failure.
+    /// Server error or unexpected failure; for `diff`: the versions differ (its server errors
+    /// then exit 2, see [`Code::in_a_comparison`]).
     Failure = 1,
     /// Usage error or invalid input (rejected before anything was sent, or a 400 from the server).
     Usage = 2,
@@ -41,6 +42,16 @@ impl Code {
     pub fn as_i32(self) -> i32 {
         self as u8 as i32
     }
+
+    /// The code of an error met by a command whose exit 1 says "different" (`diff`, as `diff`
+    /// and `cmp` do): a server or unexpected failure becomes 2, their "trouble"; every other
+    /// code (3 not found, 4 auth, 8 unreachable, 9 integrity …) stays what it is.
+    pub fn in_a_comparison(self) -> Self {
+        match self {
+            Self::Failure => Self::Usage,
+            other => other,
+        }
+    }
 }
 
 /// An error that already knows its exit code and an optional hint for the user.
@@ -63,6 +74,12 @@ impl CliError {
     /// A usage error (exit 2): the input was refused before any request.
     pub fn usage(message: impl Into<String>) -> Self {
         Self::new(Code::Usage, message)
+    }
+
+    /// An outcome the output has told already (`diff`'s differences, exit 1): its code,
+    /// and no `error:` line.
+    pub fn quiet(code: Code) -> Self {
+        Self::new(code, "")
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -167,6 +184,21 @@ mod tests {
         assert_eq!(report.code, Code::Usage);
         assert_eq!(report.hint.as_deref(), Some("use owner/project"));
         assert!(report.message.contains("reading arguments: bad ref"));
+    }
+
+    #[test]
+    fn a_comparison_tells_its_server_errors_from_its_differences() {
+        assert_eq!(Code::Failure.in_a_comparison(), Code::Usage);
+        for code in [
+            Code::NotFound,
+            Code::Auth,
+            Code::Unreachable,
+            Code::Integrity,
+        ] {
+            assert_eq!(code.in_a_comparison(), code);
+        }
+        let quiet = classify(&anyhow::Error::new(CliError::quiet(Code::Failure)));
+        assert_eq!((quiet.code, quiet.message.as_str()), (Code::Failure, ""));
     }
 
     #[test]

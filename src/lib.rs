@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod compat;
 pub mod exit;
+pub mod inspect;
 #[cfg(test)]
 mod layers;
 pub mod output;
@@ -46,7 +47,8 @@ pub fn main_entry() -> i32 {
         Ok(()) => exit::Code::Ok.as_i32(),
         Err(err) => {
             let classified = exit::classify(&err);
-            if classified.code != exit::Code::Ok {
+            // No message: an outcome the output told already (`diff`'s exit 1).
+            if classified.code != exit::Code::Ok && !classified.message.is_empty() {
                 report(&printer, &classified);
             }
             classified.code.as_i32()

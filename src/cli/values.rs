@@ -51,7 +51,7 @@ value_enum!(Format {
 });
 
 value_enum!(ColorChoice {
-    ColorChoice::Auto => "auto", "Color when stderr is a terminal and NO_COLOR is unset";
+    ColorChoice::Auto => "auto", "Color what goes to a terminal, unless NO_COLOR is set";
     ColorChoice::Always => "always";
     ColorChoice::Never => "never";
 });

@@ -68,6 +68,27 @@ pub fn pull(code: Code, missing: Option<Missing>) -> String {
     }
 }
 
+/// The hint of a failed listing (`files`, `diff`): as a pull's, by what was not found, with
+/// nothing downloaded to resume.
+pub fn listing(code: Code, missing: Option<Missing>) -> String {
+    match (code, missing) {
+        (Code::NotFound, Some(Missing::Entry)) => {
+            "pass --artifact one of the names the version has (listed above), or leave it out to list every entry".to_string()
+        }
+        (Code::NotFound, Some(Missing::Run)) => {
+            "the version's run is gone from the server, so its files cannot be listed; `pxa get` still shows the version".to_string()
+        }
+        (Code::NotFound, Some(Missing::Stored)) => {
+            "the version's lineage names a path its run's store no longer holds: ask the run's owner, or list the other entries with --artifact NAME".to_string()
+        }
+        (Code::NotFound, _) => not_found("the version"),
+        (Code::Unreachable, _) => unreachable(),
+        (Code::Auth, _) => check_token(),
+        (Code::Integrity, _) => "the server's lineage or tree names a path pxa will not follow, or a file changed while it was read; nothing was written".to_string(),
+        _ => SERVER_FAILED.to_string(),
+    }
+}
+
 fn pull_by_code(code: Code) -> String {
     match code {
         Code::NotFound => not_found("the version"),
@@ -78,6 +99,13 @@ fn pull_by_code(code: Code) -> String {
         Code::Usage => "move it away, or pull to another --path".to_string(),
         _ => RESUME.to_string(),
     }
+}
+
+/// A version not found under the name used when none is given.
+pub fn latest(kind: Kind) -> String {
+    format!(
+        "no {kind} version is named `latest` (the default when --version is not given); pass --version NAME"
+    )
 }
 
 /// Credentials refused by `pxa status`: with a token given, or without one.

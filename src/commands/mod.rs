@@ -5,6 +5,8 @@ pub mod config;
 pub mod copy;
 pub mod dashboard;
 pub mod delete;
+pub mod diff;
+pub mod files;
 pub mod get;
 pub mod hints;
 pub mod lineage;
@@ -198,6 +200,8 @@ pub async fn run(cli: Cli, printer: &Printer) -> Result<()> {
         Command::Upload(args) => upload::run(args, &ctx).await,
         Command::Pull(args) => pull::run(args, &ctx).await,
         Command::Lineage(args) => lineage::run(args, &ctx).await,
+        Command::Files(args) => files::run(args, &ctx).await,
+        Command::Diff(args) => diff::run(args, &ctx).await,
         Command::Verify(args) => verify::run(args, &ctx),
         Command::Config(args) => config::run(args, &ctx),
         Command::Status => status::run(&ctx).await,
@@ -252,10 +256,7 @@ pub fn not_found_hint(err: crate::api::ApiError, version: &str, ctx: &Context) -
     if err.is_not_found() && version == DEFAULT_VERSION {
         let message = err.to_string();
         return CliError::new(err.exit_code(), message)
-            .with_hint(format!(
-                "no {} version is named `latest` (the default when --version is not given); pass --version NAME",
-                ctx.kind
-            ))
+            .with_hint(hints::latest(ctx.kind))
             .into();
     }
     err.into()

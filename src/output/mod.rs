@@ -51,6 +51,29 @@ impl Format {
     }
 }
 
+/// How a line of a comparison reads (`diff`), and so its colour on a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Added,
+    Removed,
+    Changed,
+    Heading,
+    Plain,
+}
+
+impl Mark {
+    /// The SGR colour code: green, red, yellow, bold.
+    fn ansi(self) -> Option<&'static str> {
+        match self {
+            Self::Added => Some("32"),
+            Self::Removed => Some("31"),
+            Self::Changed => Some("33"),
+            Self::Heading => Some("1"),
+            Self::Plain => None,
+        }
+    }
+}
+
 /// Writes results to stdout in the chosen format, through the printer.
 #[derive(Debug, Clone)]
 pub struct Output {
@@ -137,6 +160,21 @@ impl Output {
         self.printer.out(&text)
     }
 
+    /// Prints the lines of a comparison, their control characters escaped and, when stdout is
+    /// a terminal that takes colour, coloured by their mark.
+    pub fn marked(&self, lines: &[(Mark, String)]) -> io::Result<()> {
+        let mut text = String::new();
+        for (mark, line) in lines {
+            let line = escape_controls(line);
+            match mark.ansi() {
+                Some(ansi) => text.push_str(&self.printer.paint_stdout(&line, ansi)),
+                None => text.push_str(&line),
+            }
+            text.push('\n');
+        }
+        self.printer.out(&text)
+    }
+
     /// Formats a timestamp: relative on a terminal table, as the server sent it otherwise.
     pub fn time(&self, value: Option<&str>) -> String {
         let value = value.unwrap_or("");
@@ -187,6 +225,27 @@ mod tests {
         let out = output(Format::Json, false);
         out.structured(&serde_json::json!({"name": "v1"})).unwrap();
         assert_eq!(out.printer().stdout_text(), "{\n  \"name\": \"v1\"\n}\n");
+    }
+
+    #[test]
+    fn marked_lines_are_escaped_and_coloured_only_on_a_colour_terminal() {
+        let lines = [
+            (Mark::Added, "+ a\u{1b}[2J".to_string()),
+            (Mark::Plain, "x".to_string()),
+        ];
+        let plain = output(Format::Table, true);
+        plain.marked(&lines).unwrap();
+        assert_eq!(plain.printer().stdout_text(), "+ a\\x1b[2J\nx\n");
+        let facts = Facts {
+            color_stdout: true,
+            ..Facts::PLAIN
+        };
+        let out = Output::new(Format::Table, None, Printer::buffered(facts, ""));
+        out.marked(&lines).unwrap();
+        assert_eq!(
+            out.printer().stdout_text(),
+            "\x1b[32m+ a\\x1b[2J\x1b[0m\nx\n"
+        );
     }
 
     #[test]

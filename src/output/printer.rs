@@ -14,7 +14,7 @@ use crate::text::escape_controls;
 /// `--color`: whether the `error:`/`warning:`/`hint:` labels on stderr are coloured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColorChoice {
-    /// Color when stderr is a terminal and NO_COLOR is unset
+    /// Color what goes to a terminal, unless NO_COLOR is set
     Auto,
     Always,
     Never,
@@ -25,6 +25,9 @@ pub enum ColorChoice {
 pub struct Facts {
     /// Colour the stderr labels.
     pub color: bool,
+    /// Colour marks in results on stdout (`diff`'s `+`/`-`/`~`): a terminal there, and
+    /// `--color`/`NO_COLOR` allow it.
+    pub color_stdout: bool,
     /// stdout is a terminal (tables, relative times, truncation).
     pub stdout_tty: bool,
     /// stderr is a terminal (progress bars).
@@ -39,6 +42,7 @@ impl Facts {
     /// No terminal anywhere, no colour, no width: what a pipe or a unit test sees.
     pub const PLAIN: Self = Self {
         color: false,
+        color_stdout: false,
         stdout_tty: false,
         stderr_tty: false,
         stdin_tty: false,
@@ -102,15 +106,16 @@ impl fmt::Debug for Printer {
 impl Printer {
     /// The process's stdout, stderr and stdin, with the colour choice resolved once.
     pub fn terminal(color: ColorChoice) -> Self {
-        let stderr_tty = io::stderr().is_terminal();
-        let color = match color {
+        let (stderr_tty, stdout_tty) = (io::stderr().is_terminal(), io::stdout().is_terminal());
+        let colored = |tty: bool| match color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => !no_color() && stderr_tty,
+            ColorChoice::Auto => !no_color() && tty,
         };
         let facts = Facts {
-            color,
-            stdout_tty: io::stdout().is_terminal(),
+            color: colored(stderr_tty),
+            color_stdout: colored(stdout_tty),
+            stdout_tty,
             stderr_tty,
             stdin_tty: io::stdin().is_terminal(),
             width: terminal_width(),
@@ -246,6 +251,15 @@ impl Printer {
     /// What was written to a buffered stderr so far (empty for the terminal).
     pub fn stderr_text(&self) -> String {
         buffer_text(&self.inner.err)
+    }
+
+    /// `text` in the colour `ansi` (an SGR code such as `32`) when results on stdout are
+    /// coloured, else as it is. The caller escapes the text first.
+    pub fn paint_stdout(&self, text: &str, ansi: &str) -> String {
+        match self.inner.facts.color_stdout {
+            true => format!("\x1b[{ansi}m{text}\x1b[0m"),
+            false => text.to_string(),
+        }
     }
 
     /// `name` (ending in a blank, kept outside the colour), coloured when colour is on.
