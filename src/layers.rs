@@ -8,8 +8,8 @@
 //! - `clap` (and `clap_complete`, `clap_mangen`) only in `src/cli/`, `src/cli.rs`, `src/lib.rs`
 //!   (parsing and usage errors) and `src/compat.rs` (reads the global flags off the tree);
 //! - `api/` uses no `output`, `pull`, `commands`, `cli` or `settings`; `pull/` no `output`,
-//!   `commands`, `cli` or `settings`; `upload/` none of those nor `pull`; `output/` no
-//!   `commands`, `cli` or `pull`.
+//!   `commands`, `cli` or `settings`; `inspect/` none of those either; `upload/` none of those
+//!   nor `pull`; `output/` no `commands`, `cli` or `pull`.
 
 use std::path::{Path, PathBuf};
 
@@ -69,6 +69,7 @@ const IMPORTS: &[(&str, &[&str])] = &[
         &["output", "pull", "commands", "cli", "settings"],
     ),
     ("src/pull/", &["output", "commands", "cli", "settings"]),
+    ("src/inspect/", &["output", "commands", "cli", "settings"]),
     (
         "src/upload/",
         &["output", "commands", "cli", "settings", "pull"],

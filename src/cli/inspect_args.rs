@@ -33,7 +33,7 @@ Compares A with B without downloading: the fields description, tags, stage, run 
 the content (a JSON or YAML mapping) key by key, at jq paths (.lr, .model.layers[0]); the
 lineage entries added, removed or re-pointed (the same name at another path, of another kind
 or in another run); and, entry by entry, the files the tree lists (as `pxa files` shows them)
-added, removed or resized. A file known by its path below its entry's path, so an entry moved
+added, removed or resized. A file is known by its path below its entry's path, so an entry moved
 to another run compares file by file.
 
 A file rewritten with other bytes of the same size cannot be seen from the tree: such files are

@@ -10,11 +10,11 @@ use anyhow::Result;
 use super::files::listing_error;
 use super::target::VersionTarget;
 use super::{Context, hints};
-use crate::api::{Kind, Registry};
+use crate::api::{Client, Kind, Registry};
 use crate::cli::{DiffArgs, VersionArgs};
 use crate::exit::{CliError, Code, classify};
 use crate::inspect::diff::{Diff, compare};
-use crate::inspect::hash::hash_pairs;
+use crate::inspect::hash::{Pair, hash_pairs};
 use crate::inspect::{self, VersionFiles};
 use crate::output::progress::{Mode, Progress};
 use crate::reference::Target;
@@ -81,28 +81,29 @@ async fn find(
     let client = ctx.client()?;
     let (a, b) = tokio::try_join!(list(ctx, &sides[0]), list(ctx, &sides[1]))?;
     let (diff, pairs) = compare(&a, &b);
-    if !content_hash || pairs.is_empty() {
-        let diff = Diff {
-            same_size: crate::inspect::diff::SameSize {
-                hashed: content_hash,
-                ..diff.same_size
-            },
-            ..diff
-        };
+    if !content_hash {
         return Ok(([a, b], diff));
     }
+    let hashes = match pairs.is_empty() {
+        true => Vec::new(),
+        false => hash(ctx, client, &pairs).await?,
+    };
+    Ok(([a, b], diff.with_hashes(&pairs, &hashes)))
+}
+
+/// Both sides of every pair hashed, with bars on a terminal.
+async fn hash(ctx: &Context, client: &Client, pairs: &[Pair]) -> Result<Vec<[String; 2]>> {
     let mode = match ctx.printer().facts().stderr_tty {
         true => Mode::Bars,
         false => Mode::None,
     };
     let progress = Progress::new(mode, ctx.printer().clone());
-    let hashed = hash_pairs(client, &pairs, &progress).await;
+    let hashed = hash_pairs(client, pairs, &progress).await;
     progress.abandon();
-    let hashes = hashed.map_err(|f| {
+    hashed.map_err(|f| {
         let hint = hints::listing(f.code, f.missing);
-        CliError::new(f.code, f.message).with_hint(hint)
-    })?;
-    Ok(([a, b], diff.with_hashes(&pairs, &hashes)))
+        CliError::new(f.code, f.message).with_hint(hint).into()
+    })
 }
 
 /// One side's files, or its error named after the side as given.

@@ -84,7 +84,7 @@ pub fn listing(code: Code, missing: Option<Missing>) -> String {
         (Code::NotFound, _) => not_found("the version"),
         (Code::Unreachable, _) => unreachable(),
         (Code::Auth, _) => check_token(),
-        (Code::Integrity, _) => "the server's lineage or tree names a path pxa will not follow, or a file changed while it was read; nothing was written".to_string(),
+        (Code::Integrity, _) => "a file changed on the server while pxa read it, or the lineage or tree names a path pxa will not follow; run it again (nothing was written)".to_string(),
         _ => SERVER_FAILED.to_string(),
     }
 }

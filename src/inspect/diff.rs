@@ -81,6 +81,9 @@ pub struct Diff {
     /// Entries whose files could not be compared (not listed on a side).
     pub not_compared: Vec<NotCompared>,
     pub same_size: SameSize,
+    /// Entry names in lineage order (A's, then those only B has): how files are grouped.
+    #[serde(skip)]
+    order: Vec<String>,
 }
 
 impl Diff {
@@ -98,13 +101,6 @@ impl Diff {
     /// Adds what hashing the same-size pairs showed (`--content-hash`): each pair whose
     /// hashes differ is a changed file. Files stay grouped by entry, sorted by path.
     pub fn with_hashes(mut self, pairs: &[Pair], hashes: &[[String; 2]]) -> Self {
-        let mut order: Vec<String> = Vec::new();
-        let entries = self.files.iter().map(|f| &f.entry);
-        for name in entries.chain(pairs.iter().map(|p| &p.entry)) {
-            if !order.contains(name) {
-                order.push(name.clone());
-            }
-        }
         for (p, [ha, hb]) in pairs.iter().zip(hashes).filter(|(_, [a, b])| a != b) {
             self.files.push(FileChange {
                 entry: p.entry.clone(),
@@ -116,6 +112,7 @@ impl Diff {
                 b_blake3: Some(hb.clone()),
             });
         }
+        let order = &self.order;
         let at = |name: &String| order.iter().position(|n| n == name);
         self.files
             .sort_by(|x, y| (at(&x.entry), &x.path).cmp(&(at(&y.entry), &y.path)));
@@ -129,6 +126,16 @@ impl Diff {
 pub fn compare(a: &VersionFiles, b: &VersionFiles) -> (Diff, Vec<Pair>) {
     let (va, vb) = (&a.version.item, &b.version.item);
     let (files, not_compared, pairs, same_file) = compare_files(a, b);
+    let names = |v: &VersionFiles| {
+        let names = v.entries.iter().map(|e| e.summary.entry.clone());
+        names.collect::<Vec<_>>()
+    };
+    let mut order = names(a);
+    let only_b: Vec<String> = names(b)
+        .into_iter()
+        .filter(|n| !order.contains(n))
+        .collect();
+    order.extend(only_b);
     let diff = Diff {
         equal: false,
         fields: fields(va, vb),
@@ -141,6 +148,7 @@ pub fn compare(a: &VersionFiles, b: &VersionFiles) -> (Diff, Vec<Pair>) {
             same_file,
             hashed: false,
         },
+        order,
     };
     (diff.finish(), pairs)
 }

@@ -161,3 +161,153 @@ fn file_change(
         b_blake3: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Resource;
+    use crate::inspect::EntrySummary;
+    use crate::inspect::diff::compare;
+
+    fn base(run: &str) -> StreamBase {
+        StreamBase {
+            base: url::Url::parse("http://h:1").unwrap(),
+            namespace: "polyaxon".into(),
+            owner: "default".into(),
+            project: "p".into(),
+            uuid: run.into(),
+            connection: None,
+        }
+    }
+
+    fn entry(name: &str, path: &str, files: &[(&str, u64)]) -> EntryFiles {
+        let files: Vec<(String, u64)> = files.iter().map(|(p, s)| (p.to_string(), *s)).collect();
+        EntryFiles {
+            summary: EntrySummary {
+                entry: name.into(),
+                kind: "dir".into(),
+                path: path.into(),
+                listed: true,
+                files: files.len() as u64,
+                bytes: files.iter().map(|f| f.1).sum(),
+                why: None,
+                broken: Vec::new(),
+            },
+            files,
+        }
+    }
+
+    fn version(run: &str, entries: Vec<EntryFiles>) -> VersionFiles {
+        VersionFiles {
+            version: Resource {
+                raw: serde_json::json!({}),
+                item: Default::default(),
+            },
+            base: Some(base(run)),
+            entries,
+        }
+    }
+
+    fn changes(d: &[FileChange]) -> Vec<(&str, Change, Option<u64>, Option<u64>)> {
+        d.iter()
+            .map(|f| (f.path.as_str(), f.change, f.a, f.b))
+            .collect()
+    }
+
+    #[test]
+    fn files_are_added_removed_resized_or_left_to_their_bytes() {
+        let a = version(
+            "r1",
+            vec![entry(
+                "m",
+                "out/m",
+                &[("out/m/a", 1), ("out/m/b", 2), ("out/m/c", 3)],
+            )],
+        );
+        let b = version(
+            "r2",
+            vec![entry(
+                "m",
+                "out/m2",
+                &[("out/m2/b", 5), ("out/m2/c", 3), ("out/m2/d", 4)],
+            )],
+        );
+        let (files, not_compared, pairs, same) = compare_files(&a, &b);
+        assert_eq!(
+            changes(&files),
+            vec![
+                ("out/m/a", Change::Removed, Some(1), None),
+                ("out/m2/b", Change::Resized, Some(2), Some(5)),
+                ("out/m2/d", Change::Added, None, Some(4)),
+            ]
+        );
+        assert!(not_compared.is_empty());
+        assert_eq!(same, 0);
+        assert_eq!(pairs.len(), 1);
+        assert_eq!(pairs[0].path, "out/m2/c");
+        assert!(
+            pairs[0].urls[0]
+                .as_str()
+                .contains("/runs/r1/artifact?path=out%2Fm%2Fc&force=true")
+        );
+        assert!(
+            pairs[0].urls[1]
+                .as_str()
+                .contains("/runs/r2/artifact?path=out%2Fm2%2Fc&force=true")
+        );
+    }
+
+    #[test]
+    fn the_same_file_of_the_same_run_is_not_hashed_and_unlisted_entries_are_said() {
+        let mut events = entry("ev", "events/x.plx", &[]);
+        events.summary.listed = false;
+        events.summary.why = Some("an event package".into());
+        let a = version("r1", vec![entry("m", "m", &[("m/a", 1)]), events.clone()]);
+        let b = version("r1", vec![entry("m", "m", &[("m/a", 1)]), events]);
+        let (files, not_compared, pairs, same) = compare_files(&a, &b);
+        assert!(files.is_empty() && pairs.is_empty());
+        assert_eq!(same, 1);
+        assert_eq!(
+            not_compared,
+            vec![NotCompared {
+                entry: "ev".into(),
+                why: "an event package".into()
+            }]
+        );
+        let (diff, _) = compare(&a, &b);
+        assert!(diff.equal, "{diff:?}");
+        assert_eq!(diff.same_size.same_file, 1);
+    }
+
+    #[test]
+    fn entries_on_one_side_bring_all_their_files_and_hashes_add_changed_files_in_order() {
+        let a = version("r1", vec![entry("m", "m", &[("m/a", 1), ("m/z", 7)])]);
+        let b = version(
+            "r2",
+            vec![
+                entry("m", "m", &[("m/a", 1), ("m/z", 7)]),
+                entry("n", "n", &[("n/x", 2)]),
+            ],
+        );
+        let (diff, pairs) = compare(&a, &b);
+        assert_eq!(
+            changes(&diff.files),
+            vec![("n/x", Change::Added, None, Some(2))]
+        );
+        assert_eq!(diff.same_size.files, 2);
+        let hashes = [
+            ["h1".to_string(), "h1".to_string()],
+            ["h2".to_string(), "h3".to_string()],
+        ];
+        let diff = diff.with_hashes(&pairs, &hashes);
+        assert_eq!(
+            changes(&diff.files),
+            vec![
+                ("m/z", Change::Changed, Some(7), Some(7)),
+                ("n/x", Change::Added, None, Some(2)),
+            ]
+        );
+        assert_eq!(diff.files[0].b_blake3.as_deref(), Some("h3"));
+        assert!(diff.same_size.hashed && !diff.equal);
+    }
+}

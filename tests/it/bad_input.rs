@@ -126,6 +126,10 @@ bad_input! {
     stdin_targets_empty: ["pull", "-p", "demo", "-"] => "stdin holds no target";
     stdin_given_twice: ["get", "-p", "demo", "-", "-"] => "given twice";
     stdin_targets_delete_without_yes: ["delete", "-p", "demo", "-"] => "stdin holds the list";
+    files_of_a_component: ["files", "demo:c1", "--kind", "component"] => "components have no files";
+    diff_content_hash_of_components: ["diff", "demo:c1", "demo:c2", "--kind", "component", "--content-hash"] => "no files to hash";
+    diff_without_b: ["diff", "demo:v1"] => "<B>";
+    diff_b_without_version: ["diff", "-p", "demo", "v1", "demo:"] => "version name is empty";
 }
 
 #[test]

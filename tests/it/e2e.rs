@@ -5,6 +5,7 @@
 mod compat;
 mod folders;
 mod lineage;
+mod inspect;
 mod load;
 mod names;
 mod paging;

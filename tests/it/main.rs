@@ -11,6 +11,7 @@ mod compat_args;
 mod config_files;
 mod e2e;
 mod escaping;
+mod fake_inspect;
 mod fake_pull;
 mod fake_pull_disk;
 mod fake_pull_lock;
