@@ -29,7 +29,7 @@ pub use write_args::*;
     about = "Fast client for Polyaxon artifact, model and component registries",
     long_about = long_about(),
     propagate_version = false,
-    after_help = "Examples:\n  $ pxa ls -p demo\n  $ pxa get demo:v1 -o json\n  $ pxa stages -p demo --version v1\n\nExit codes: 0 ok, 1 server error, 2 usage, 3 not found, 4 auth, 5 conflict,\n6 precondition, 7 timeout, 8 unreachable, 9 integrity, 10 partial (see README)."
+    after_help = "Examples:\n  $ pxa ls -p demo\n  $ pxa get demo:v1 -o json\n  $ pxa stages -p demo --version v1\n\nExit codes: 0 ok, 1 server error (diff: the versions differ), 2 usage, 3 not found,\n4 auth, 5 conflict, 6 precondition, 7 timeout, 8 unreachable, 9 integrity, 10 partial\n(see README)."
 )]
 pub struct Cli {
     #[command(flatten)]

@@ -87,8 +87,12 @@ pub struct Diff {
 }
 
 impl Diff {
-    /// Records `equal` from what was found.
+    /// Groups the files by entry (lineage order), sorted by path, and records `equal`.
     pub fn finish(mut self) -> Self {
+        let order = &self.order;
+        let at = |name: &String| order.iter().position(|n| n == name);
+        self.files
+            .sort_by(|x, y| (at(&x.entry), &x.path).cmp(&(at(&y.entry), &y.path)));
         self.equal = self.fields.is_empty()
             && self.content.is_empty()
             && self.lineage.is_empty()
@@ -99,7 +103,7 @@ impl Diff {
 
 impl Diff {
     /// Adds what hashing the same-size pairs showed (`--content-hash`): each pair whose
-    /// hashes differ is a changed file. Files stay grouped by entry, sorted by path.
+    /// hashes differ is a changed file.
     pub fn with_hashes(mut self, pairs: &[Pair], hashes: &[[String; 2]]) -> Self {
         for (p, [ha, hb]) in pairs.iter().zip(hashes).filter(|(_, [a, b])| a != b) {
             self.files.push(FileChange {
@@ -112,10 +116,6 @@ impl Diff {
                 b_blake3: Some(hb.clone()),
             });
         }
-        let order = &self.order;
-        let at = |name: &String| order.iter().position(|n| n == name);
-        self.files
-            .sort_by(|x, y| (at(&x.entry), &x.path).cmp(&(at(&y.entry), &y.path)));
         self.same_size.hashed = true;
         self.finish()
     }
