@@ -18,7 +18,7 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 MIB = 1024 * 1024
-ORDER = ["startup", "get", "ls", "register", "stage", "update", "delete",
+ORDER = ["startup", "get", "ls", "files", "register", "stage", "update", "delete",
          "pull-big", "verify-big", "pull-dataset", "pull-quad", "pull-shards", "repull-shards",
          "pull-small300", "pull-meta", "pull-single", "upload-big", "upload-quad", "upload-small"]
 
@@ -152,11 +152,16 @@ class Report:
         shard = self.size("bench_shard_bytes") // MIB
         small = self.m.get("bench_small300_files", "?")
         small_mb = self.size("bench_small300_bytes") / MIB
+        reqs = self.m.get("files_requests") or "?"
         return [
             ("start-up (`pxa --version` vs `polyaxon version`)", "startup", "pxa", "official", None),
             ("start-up (`pxa --version` vs `polyaxon --help`)", "startup", "pxa", "official-help", None),
             ("get one version", "get", "pxa", "official", "curl"),
             (f"ls all {n} versions (2 pages)", "ls", "pxa", "official", "curl"),
+            (f"`files` of the {files}-file folder version (curl: its {reqs} requests in sequence, "
+             "one connection)", "files", "pxa", "", "curl"),
+            ("… same, curl column = the same requests `--parallel`, 8 at once", "files", "pxa", "",
+             "curl-parallel"),
             ("register a new version", "register", "pxa", "official", "curl"),
             ("stage testing → staging", "stage", "pxa", "official", "curl"),
             ("update the description", "update", "pxa", "official", "curl"),
@@ -300,6 +305,13 @@ class Report:
                "`pxa-new-run` is the whole `pxa upload` into a run of its own (created, marked "
                "running and succeeded). The official CLI is timed in a group of its own with "
                "fewer runs.")
+        self.w("* `files` (issue 16): `pxa files` of the version `dataset` (a folder of "
+               f"{m.get('bench_dataset_files')} files in nested folders), TSV to a pipe, against one "
+               f"curl process making the same {m.get('files_requests') or '?'} requests (the version, "
+               "its run, one tree listing per folder, the folders read from the store; the script "
+               "checks with `pxa -v` that pxa sends as many) from a config file, in sequence on one "
+               "connection, and `--parallel` 8 at once. pxa must list a folder before its "
+               "sub-folders; curl knows every URL from the start.")
         self.w("* Peak RSS: `/usr/bin/time -v` (maximum resident set size), the largest of "
                f"{m.get('rss_runs')} run(s).")
         self.w()
@@ -337,6 +349,7 @@ class Report:
             out.append((f"`{label}` ≤ 1.2× a bare curl of the same endpoint(s)", ok,
                         f"pxa {fmt_t(p)} vs curl {fmt_t(c)}: {ratio(p, c)}",
                         "pxa (curl is faster on the same endpoints)"))
+        out.append(self.files_target(r))
         for group, label, nbytes in (("pull-big", "the big file", self.size("bench_big_bytes")),
                                      ("pull-dataset", "the directory", self.size("bench_dataset_bytes"))):
             p, c = r.median(group, "pxa"), r.median(group, "curl")
@@ -353,6 +366,20 @@ class Report:
         out.extend(self.rss_targets(r))
         out.extend(self.upload_targets(r))
         return out
+
+    def files_target(self, r: Results) -> Tuple[str, Optional[bool], str, str]:
+        """Issue 16: `files` of the 2,000-file folder within 2x the raw requests it needs."""
+        files = self.m.get("bench_dataset_files", "?")
+        name = f"`files` of the {files}-file folder ≤ 2× curl making its requests (one connection)"
+        if "files" in r.skip:
+            return name, None, r.skip["files"], ""
+        p, c, par = (r.median("files", x) for x in ("pxa", "curl", "curl-parallel"))
+        if p is None or c is None:
+            return name, None, "–", ""
+        nums = f"pxa {fmt_t(p)} vs curl {fmt_t(c)}: {p / c:.2f}×"
+        if par:
+            nums += f"; curl `--parallel` {fmt_t(par)}: pxa at {p / par:.2f}×"
+        return name, p / c <= 2.0, nums, "pxa (curl makes the same requests)"
 
     def upload_targets(self, r: Results) -> List[Tuple[str, Optional[bool], str, str]]:
         """Issue 13: upload throughput against curl, speed against the official CLI, memory."""

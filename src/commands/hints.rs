@@ -55,15 +55,10 @@ pub fn api(err: &ApiError) -> Option<String> {
 /// not found).
 pub fn pull(code: Code, missing: Option<Missing>) -> String {
     match (code, missing) {
-        (Code::NotFound, Some(Missing::Entry)) => {
-            "pass --artifact one of the names the version has (listed above), or leave it out to pull every entry".to_string()
-        }
         (Code::NotFound, Some(Missing::Run)) => {
             "the version's run is gone from the server: `pxa pull --no-artifacts` still writes its metadata".to_string()
         }
-        (Code::NotFound, Some(Missing::Stored)) => {
-            "the version's lineage names a path its run's store no longer holds: ask the run's owner, or pull the other entries with --artifact NAME".to_string()
-        }
+        (Code::NotFound, Some(m)) if let Some(hint) = missing_entry(m, "pull") => hint,
         (code, _) => pull_by_code(code),
     }
 }
@@ -72,20 +67,29 @@ pub fn pull(code: Code, missing: Option<Missing>) -> String {
 /// nothing downloaded to resume.
 pub fn listing(code: Code, missing: Option<Missing>) -> String {
     match (code, missing) {
-        (Code::NotFound, Some(Missing::Entry)) => {
-            "pass --artifact one of the names the version has (listed above), or leave it out to list every entry".to_string()
-        }
         (Code::NotFound, Some(Missing::Run)) => {
             "the version's run is gone from the server, so its files cannot be listed; `pxa get` still shows the version".to_string()
         }
-        (Code::NotFound, Some(Missing::Stored)) => {
-            "the version's lineage names a path its run's store no longer holds: ask the run's owner, or list the other entries with --artifact NAME".to_string()
-        }
+        (Code::NotFound, Some(m)) if let Some(hint) = missing_entry(m, "list") => hint,
         (Code::NotFound, _) => not_found("the version"),
         (Code::Unreachable, _) => unreachable(),
         (Code::Auth, _) => check_token(),
         (Code::Integrity, _) => "a file changed on the server while pxa read it, or the lineage or tree names a path pxa will not follow; run it again (nothing was written)".to_string(),
         _ => SERVER_FAILED.to_string(),
+    }
+}
+
+/// An `--artifact` name the version lacks, or an entry's path its run's store lacks, for a
+/// command that does `verb` to entries.
+fn missing_entry(missing: Missing, verb: &str) -> Option<String> {
+    match missing {
+        Missing::Entry => Some(format!(
+            "pass --artifact one of the names the version has (listed above), or leave it out to {verb} every entry"
+        )),
+        Missing::Stored => Some(format!(
+            "the version's lineage names a path its run's store no longer holds: ask the run's owner, or {verb} the other entries with --artifact NAME"
+        )),
+        Missing::Version | Missing::Run => None,
     }
 }
 

@@ -3,9 +3,10 @@
 //! `#[ignore = "needs the sandbox"]`.
 
 mod compat;
+mod diff;
+mod files;
 mod folders;
 mod lineage;
-mod inspect;
 mod load;
 mod names;
 mod paging;
