@@ -118,6 +118,13 @@ fn notes(files: &VersionFiles) -> Vec<String> {
             lines.push(format!("{head}: {n} listed as folders that do not exist (broken links, nothing to pull): {names}"));
         }
     }
+    if files.entries.is_empty() {
+        let name = &files.version.name;
+        lines.push(format!(
+            "{name} links no lineage entry: a pull of it writes its metadata only"
+        ));
+        return lines;
+    }
     let (n, bytes) = files.totals();
     let unlisted = files.unlisted().count() as u64;
     let listed = files.entries.len() as u64 - unlisted;

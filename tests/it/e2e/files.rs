@@ -166,7 +166,7 @@ fn files_piped_is_tsv_in_bytes_with_the_unlisted_entry_said_and_totals_on_stderr
 
 #[test]
 #[ignore = "needs the sandbox"]
-fn files_of_a_version_that_is_not_there_exits_3() {
+fn files_of_a_version_without_files_says_so_and_of_one_that_is_not_there_exits_3() {
     let sb = sandbox();
     let (code, out, err) = run(sb
         .pxa()
@@ -176,5 +176,13 @@ fn files_of_a_version_that_is_not_there_exits_3() {
     assert!(
         err.contains("hint: check the project (-p OWNER/PROJECT), the version and --kind"),
         "{err}"
+    );
+    let (code, out, err) = run(sb
+        .pxa()
+        .args(["files", &format!("{}:run-only", sb.project())]));
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    assert_eq!(
+        err,
+        "run-only links no lineage entry: a pull of it writes its metadata only\n"
     );
 }
