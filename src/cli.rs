@@ -172,17 +172,9 @@ pub enum Command {
         after_help = "Examples:\n  $ pxa lineage 6de0b57635c842abb378fb1379d4dfec -p demo\n  $ pxa lineage 6de0b57635c842abb378fb1379d4dfec -p demo -o name\n  $ pxa lineage 6de0b57635c842abb378fb1379d4dfec -p demo -o json\n\nPATH is relative to the run's store (`pxa pull` writes the entry there). `pxa get` shows a\nversion's run uuid under `run`. Exit 3 when the project has no such run."
     )]
     Lineage(LineageArgs),
-    #[command(
-        about = "List every file a pull would write: entry, path, size (nothing downloaded)",
-        long_about = format!("List every file a pull would write: entry, path, size (nothing downloaded)\n\n{FILES_DETAILS}"),
-        after_help = "Examples:\n  $ pxa files demo:v1\n  $ pxa files demo:m1 --kind model --artifact model -o json\n  $ pxa files demo:v1 --jq .totals.bytes"
-    )]
+    #[command(about = FILES_ABOUT, long_about = format!("{FILES_ABOUT}\n\n{FILES_DETAILS}"), after_help = FILES_EXAMPLES)]
     Files(FilesArgs),
-    #[command(
-        about = "Compare two versions: fields, content keys, lineage, files (nothing downloaded)",
-        long_about = format!("Compare two versions: fields, content keys, lineage, files (nothing downloaded)\n\n{DIFF_DETAILS}"),
-        after_help = "Examples:\n  $ pxa diff -p demo v1 v2\n  $ pxa diff demo:v1 acme/demo:v1 --content-hash\n  $ pxa models diff demo:m1 demo:m2 -o json --jq .equal\n\nExit codes: 0 equal, 1 different, 2 usage or a server error (1 elsewhere), 3 not found,\n4 auth, 8 unreachable, 9 a file changed while it was compared."
-    )]
+    #[command(about = DIFF_ABOUT, long_about = format!("{DIFF_ABOUT}\n\n{DIFF_DETAILS}"), after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
     /// Re-check a pulled version folder against its .pxa-manifest.json (size and BLAKE3 hash)
     #[command(

@@ -4,6 +4,12 @@ use clap::Args;
 
 use super::VersionArgs;
 
+/// `pxa files`' one-line summary.
+pub const FILES_ABOUT: &str =
+    "List every file a pull would write: entry, path, size (nothing downloaded)";
+/// `pxa files --help` after the options.
+pub const FILES_EXAMPLES: &str = "Examples:\n  $ pxa files demo:v1\n  $ pxa files demo:m1 --kind model --artifact model -o json\n  $ pxa files demo:v1 --jq .totals.bytes";
+
 /// `pxa files --help` below the summary.
 pub const FILES_DETAILS: &str = "\
 Lists what `pxa pull` of the version would write, from the same reads and tree walk (the
@@ -26,6 +32,12 @@ pub struct FilesArgs {
     #[arg(long = "artifact", value_name = "NAME")]
     pub artifacts: Vec<String>,
 }
+
+/// `pxa diff`'s one-line summary.
+pub const DIFF_ABOUT: &str =
+    "Compare two versions: fields, content keys, lineage, files (nothing downloaded)";
+/// `pxa diff --help` after the options.
+pub const DIFF_EXAMPLES: &str = "Examples:\n  $ pxa diff -p demo v1 v2\n  $ pxa diff demo:v1 acme/demo:v1 --content-hash\n  $ pxa models diff demo:m1 demo:m2 -o json --jq .equal\n\nExit codes: 0 equal, 1 different, 2 usage or a server error (1 elsewhere), 3 not found,\n4 auth, 8 unreachable, 9 a file changed while it was compared.";
 
 /// `pxa diff --help` below the summary.
 pub const DIFF_DETAILS: &str = "\
