@@ -1,7 +1,7 @@
 //! What the server says a version holds, as a pull sees it: the version read, its lineage
 //! entries (the official kinds table and skip rule, `--artifact`), each entry listed and
 //! planned from the tree, and where its run's streams are. A pull (through
-//! [`super::prepare`]), `pull --dry-run`, `files` and `diff` all start here; nothing is
+//! [`mod@super::prepare`]), `pull --dry-run`, `files` and `diff` all start here; nothing is
 //! downloaded.
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
