@@ -94,10 +94,7 @@ pub struct GlobalArgs {
         global = true,
         value_enum,
         default_value_t = crate::output::ColorChoice::Auto,
-        help = format!(
-            "When to color stderr labels and diff marks [env: {} disables]",
-            NO_COLOR.name
-        )
+        help = format!("When to color stderr labels and diff marks [env: {} disables]", NO_COLOR.name)
     )]
     pub color: crate::output::ColorChoice,
     /// Show requests and timings on stderr (never the token)
@@ -323,18 +320,6 @@ pub struct PullArgs {
     /// Print nothing but errors (same as --progress none)
     #[arg(long)]
     pub quiet: bool,
-}
-
-/// `pxa verify`.
-#[derive(Debug, Args)]
-pub struct VerifyArgs {
-    #[arg(
-        value_name = "PATH",
-        required = true,
-        help = "Version folders written by `pxa pull` (holding .pxa-manifest.json); a pull root \
-                or a <root>/<kind>s folder stands for every version folder below it"
-    )]
-    pub paths: Vec<PathBuf>,
 }
 
 /// Which version a command is about.

@@ -1,4 +1,7 @@
-//! Arguments and help of `pxa files` and `pxa diff`: looking at versions before a download.
+//! Arguments and help of the commands that look without changing anything: `pxa files` and
+//! `pxa diff` (versions on the server, before a download), `pxa verify` (pulled folders).
+
+use std::path::PathBuf;
 
 use clap::Args;
 
@@ -76,4 +79,16 @@ pub struct DiffArgs {
     /// hashes (same-size changes are invisible otherwise)
     #[arg(long)]
     pub content_hash: bool,
+}
+
+/// `pxa verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[arg(
+        value_name = "PATH",
+        required = true,
+        help = "Version folders written by `pxa pull` (holding .pxa-manifest.json); a pull root \
+                or a <root>/<kind>s folder stands for every version folder below it"
+    )]
+    pub paths: Vec<PathBuf>,
 }
