@@ -66,7 +66,8 @@ lineage, file), NAME, A, B when piped; -o json: {\"a\", \"b\", \"kind\", \"equal
 /// `pxa diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The first version: [OWNER/]PROJECT:VERSION, or a version name in -p's project
+    /// The first version: [OWNER/]PROJECT:VERSION or [OWNER/]PROJECT@STAGE, or a version name
+    /// (or @STAGE) in -p's project
     #[arg(value_name = "A")]
     pub a: String,
     /// The second version, the same way

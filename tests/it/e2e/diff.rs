@@ -284,6 +284,23 @@ fn diff_for_people_and_for_pipes() {
     let (code, out, _) = proj.pxa(&["diff", "-p", proj.p(), "a", "b", "-o", "name"]);
     assert_eq!(code, 1);
     assert!(out.lines().any(|l| l == "outputs/m.csv"), "{out}");
+    // `@STAGE` on either side, and for `files`: b is the version in staging.
+    let (code, out, _) = proj.pxa(&["diff", "-p", proj.p(), "a", "@staging", "-o", "json"]);
+    assert_eq!(code, 1);
+    assert_eq!(json_of(&out)["b"]["version"], "b");
+    let staging = format!("{}@staging", proj.p());
+    let (code, out, _) = proj.pxa(&["files", &staging, "-o", "name"]);
+    assert_eq!(code, 0);
+    let paths: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        paths,
+        [
+            "outputs/model/c.json",
+            "outputs/model/same.bin",
+            "outputs/model/w.bin",
+            "outputs/m.csv"
+        ]
+    );
     // A missing side: its own code and pull's hint, named as given.
     let (code, _, err) = proj.pxa(&["diff", "-p", proj.p(), "a", "nope"]);
     assert_eq!(code, 3, "{err}");
