@@ -190,10 +190,15 @@ pub fn unreachable() -> String {
 pub const UPLOAD_AGAIN: &str = "no version was registered; run the same command again: it sends only the files that did not arrive";
 
 /// The hint of a failed upload, by its exit code.
-pub fn upload(code: Code) -> String {
+pub fn upload(code: Code, run_given: bool) -> String {
     match code {
         Code::Unreachable => format!("{}; {UPLOAD_AGAIN}", unreachable()),
-        Code::NotFound => "check --run-uid and -p: the run must be in that project".to_string(),
+        Code::NotFound if run_given => {
+            "check --run-uid and -p: the run must be in that project".to_string()
+        }
+        Code::NotFound => {
+            "check -p: the project must exist on the server (pxa creates runs and versions, not projects)".to_string()
+        }
         Code::Auth => check_token(),
         _ => UPLOAD_AGAIN.to_string(),
     }

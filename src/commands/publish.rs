@@ -153,7 +153,7 @@ async fn prepare(ctx: &Context, job: &Job) -> Result<Prepared> {
             _ => join_all(entries.iter().map(|e| uploader.remote(&base, e))).await,
         };
         for (slot, walked) in remotes.iter_mut().zip(walked) {
-            *slot = walked.map_err(failure)?;
+            *slot = walked.map_err(failure(job))?;
         }
     }
     let may_replace = target.own || job.force;
@@ -186,7 +186,7 @@ fn refuse_conflicts(
                 .into(),
         );
     }
-    let target = target.map_err(failure)?;
+    let target = target.map_err(failure(job))?;
     if let Some(r) = run::repointed(&target, entries).filter(|_| !job.force) {
         return Err(CliError::new(Code::Conflict, r.to_string())
             .with_hint(hints::UPLOAD_REPOINT)
@@ -203,7 +203,7 @@ async fn take_run(ctx: &Context, job: &Job, target: Target) -> Result<(Target, S
     let target = match (&target.uuid, &job.run) {
         (None, RunChoice::Own(new)) => run::create(client, owner, project, new)
             .await
-            .map_err(failure)?,
+            .map_err(failure(job))?,
         _ => target,
     };
     let base = target
@@ -280,7 +280,7 @@ async fn transfer(
                 .into());
         }
     };
-    let reports = reports.map_err(failure)?;
+    let reports = reports.map_err(failure(job))?;
     let sent = reports.iter().map(|r| r.files_sent).sum();
     progress.upload_summary(reports.len(), sent);
     if job.transfer.progress != ProgressMode::None {
@@ -342,8 +342,13 @@ fn entry_label(e: &LocalEntry) -> String {
     e.spec.name.clone().unwrap_or_else(|| e.spec.dest.clone())
 }
 
-fn failure(f: Failure) -> anyhow::Error {
-    CliError::new(f.code, f.message)
-        .with_hint(hints::upload(f.code))
-        .into()
+/// A failed step as an error line, its hint chosen by the code and by whether the user named
+/// the run (`--run-uid`) or pxa chose its own.
+fn failure(job: &Job) -> impl Fn(Failure) -> anyhow::Error + '_ {
+    |f: Failure| {
+        let run_given = matches!(job.run, RunChoice::Given(_));
+        CliError::new(f.code, f.message)
+            .with_hint(hints::upload(f.code, run_given))
+            .into()
+    }
 }

@@ -333,3 +333,34 @@ fn a_killed_or_interrupted_upload_registers_nothing_and_a_rerun_completes() {
         assert_eq!(run_of(&pr, "artifact", version)["status"], "succeeded");
     }
 }
+
+/// A project the server does not have: exit 3, a hint about the project (not about a run the
+/// user never named), and nothing created.
+#[test]
+#[ignore = "needs the sandbox"]
+fn an_upload_to_a_missing_project_says_the_project_must_exist() {
+    let sb = sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f.bin");
+    std::fs::write(&file, blob(1000, 7)).unwrap();
+    let missing = "pxa-e2e-no-such-project";
+    let (code, out, err) = upload(
+        &sb,
+        None,
+        &[file.to_str().unwrap(), "-p", missing, "--version", "v1"],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("hint: check -p: the project must exist on the server"),
+        "{err}"
+    );
+    assert!(!err.contains("--run-uid"), "{err}");
+    let status = sb
+        .http()
+        .get(sb.api(&["default", missing]))
+        .send()
+        .unwrap()
+        .status();
+    assert_eq!(status, 404, "no project was created");
+}
