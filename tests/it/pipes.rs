@@ -150,3 +150,54 @@ fn copy_dir(from: &Path, to: &Path) {
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
 }
+
+/// A version whose one folder entry holds 2,000 long-named files, and a run with 1,000 lineage
+/// entries: `files` and `lineage` print far more than a pipe holds.
+fn inspected() -> Server {
+    use crate::support::fake::{
+        RUN_PATH, Store, UUID, VERSION_PATH, lin, run_detail, version_json,
+    };
+    let names: Vec<String> = (0..2000)
+        .map(|i| format!("outputs/d/f{i:04}-{}.bin", "x".repeat(100)))
+        .collect();
+    let files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"1"[..])).collect();
+    let store = Store::new(&files);
+    let version = version_json("v1", json!([lin("d", "dir", "outputs/d")])).to_string();
+    let lineage: Vec<_> = (0..1000)
+        .map(|i| lin(&format!("e{i:04}-{}", "n".repeat(100)), "file", "outputs/x"))
+        .collect();
+    let lineage = json!({"count": 1000, "next": null, "results": lineage}).to_string();
+    Server::start(move |req, _| match req.path.as_str() {
+        VERSION_PATH => ok(version.clone()),
+        RUN_PATH => run_detail(),
+        p if p == format!("{RUN_PATH}/lineage/artifacts") => ok(lineage.clone()),
+        _ => match store.answer(req) {
+            Some(resp) => resp.into(),
+            None => reply(404, format!("no {UUID} route")).into(),
+        },
+    })
+}
+
+#[test]
+fn files_and_lineage_end_quietly_in_every_format() {
+    let server = inspected();
+    for format in formats() {
+        let mut files = pxa();
+        files
+            .args(["files", "demo:v1", "--host", &server.url])
+            .args(&format);
+        into_head(&files, &format!("files {format:?}"));
+        let mut lineage = pxa();
+        lineage
+            .args([
+                "lineage",
+                crate::support::fake::UUID,
+                "-p",
+                "demo",
+                "--host",
+                &server.url,
+            ])
+            .args(&format);
+        into_head(&lineage, &format!("lineage {format:?}"));
+    }
+}
