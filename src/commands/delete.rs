@@ -71,15 +71,7 @@ async fn delete_one(args: &DeleteArgs, ctx: &Context, target: &VersionTarget) ->
 async fn delete_several(args: &DeleteArgs, ctx: &Context, targets: &[VersionTarget]) -> Result<()> {
     let (mut batch, items) = Batch::resolve(ctx, targets).await;
     let client = ctx.client()?;
-    let found = batch
-        .each(items, PARALLEL, |item| async move {
-            let registry = ctx.registry(item.project.clone());
-            client
-                .get_version(&registry, &item.name)
-                .await
-                .map_err(|e| not_found_hint(e, &item.name, ctx))
-        })
-        .await;
+    let found = batch.read(ctx, items).await?;
     let request =
         |item: &Item| requests::delete(client, &ctx.registry(item.project.clone()), &item.name);
     if args.dry_run {

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde_json::Value;
 
-use super::target::batch::{Batch, PARALLEL};
+use super::target::batch::Batch;
 use super::target::several;
 use super::{Context, not_found_hint};
 use crate::api::{ProjectVersion, Resource};
@@ -27,16 +27,7 @@ pub async fn run(args: TargetsArgs, ctx: &Context) -> Result<()> {
         return Ok(());
     }
     let (mut batch, items) = Batch::resolve(ctx, &targets).await;
-    let client = ctx.client()?;
-    let found = batch
-        .each(items, PARALLEL, |item| async move {
-            let registry = ctx.registry(item.project.clone());
-            client
-                .get_version(&registry, &item.name)
-                .await
-                .map_err(|e| not_found_hint(e, &item.name, ctx))
-        })
-        .await;
+    let found = batch.read(ctx, items).await?;
     let versions: Vec<Resource<ProjectVersion>> = found.into_iter().map(|(_, v)| v).collect();
     print_versions(ctx, &versions)?;
     batch.outcome()

@@ -8,7 +8,8 @@ use anyhow::Result;
 use futures_util::stream::{self, StreamExt};
 
 use super::VersionTarget;
-use crate::commands::Context;
+use crate::api::{ProjectVersion, Resource};
+use crate::commands::{Context, not_found_hint};
 use crate::exit::{CliError, Code, classify};
 use crate::reference::ProjectRef;
 
@@ -88,6 +89,24 @@ impl Batch {
             }
         }
         kept
+    }
+
+    /// Reads every item's version, [`PARALLEL`] at a time (a 404 gets the `latest` hint).
+    pub async fn read(
+        &mut self,
+        ctx: &Context,
+        items: Vec<Item>,
+    ) -> Result<Vec<(Item, Resource<ProjectVersion>)>> {
+        let client = ctx.client()?;
+        Ok(self
+            .each(items, PARALLEL, |item| async move {
+                let registry = ctx.registry(item.project.clone());
+                client
+                    .get_version(&registry, &item.name)
+                    .await
+                    .map_err(|e| not_found_hint(e, &item.name, ctx))
+            })
+            .await)
     }
 
     /// What failed so far, in the targets' order: (target, error).
