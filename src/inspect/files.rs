@@ -45,13 +45,9 @@ pub type Compared = (Vec<FileChange>, Vec<NotCompared>, Vec<Pair>, u64);
 /// Compares the listed files of every entry of A and B, by entry name.
 pub fn compare_files(a: &VersionFiles, b: &VersionFiles) -> Compared {
     let mut out: Compared = (Vec::new(), Vec::new(), Vec::new(), 0);
-    let named = |v: &VersionFiles, name: &str| {
-        let found = v.entries.iter().find(|e| e.summary.entry == name);
-        found.cloned()
-    };
     for ea in &a.entries {
         match named(b, &ea.summary.entry) {
-            Some(eb) => both(ea, &eb, [&a.base, &b.base], &mut out),
+            Some(eb) => both(ea, eb, [&a.base, &b.base], &mut out),
             None => one_side(ea, Change::Removed, &mut out),
         }
     }
@@ -61,6 +57,11 @@ pub fn compare_files(a: &VersionFiles, b: &VersionFiles) -> Compared {
         }
     }
     out
+}
+
+/// The entry of `v` of that name.
+fn named<'v>(v: &'v VersionFiles, name: &str) -> Option<&'v EntryFiles> {
+    v.entries.iter().find(|e| e.summary.entry == name)
 }
 
 /// An entry on one side only: all its files added or removed.

@@ -81,7 +81,7 @@ pub async fn execute(
         uuid: p.version.uuid.clone(),
         pulled_at: chrono::Utc::now().to_rfc3339(),
         plan: Some(p.fingerprint.clone()),
-        streams: p.base.as_ref().map(super::prepare::streams_record),
+        streams: p.base.as_ref().map(super::listing::streams_record),
         files: records,
     };
     staging

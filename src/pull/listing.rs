@@ -77,7 +77,7 @@ pub async fn list_version(
     let from_cache = base
         .as_ref()
         .zip(cached)
-        .is_some_and(|(b, s)| super::prepare::streams_record(b) == *s);
+        .is_some_and(|(b, s)| streams_record(b) == *s);
     let early = early.filter(|_| same_plan(previous, &entries, &base));
     let listed = match early {
         Some(Ok(listed)) => Ok(listed),
@@ -100,13 +100,15 @@ pub async fn list_version(
 /// Whether the previous copy's entries are the version's: the same entries fetched the same
 /// way from the same streams.
 fn same_plan(previous: &Previous, entries: &[Entry], base: &Option<StreamBase>) -> bool {
-    let key = |e: &Entry| {
-        let e = e.clone();
-        (e.name, e.rel, e.fetch, e.url, e.skip)
+    let alike = |x: &Entry, y: &Entry| {
+        x.name == y.name
+            && x.rel == y.rel
+            && x.fetch == y.fetch
+            && x.url == y.url
+            && x.skip == y.skip
     };
-    let same = |a: &[Entry]| {
-        a.len() == entries.len() && a.iter().zip(entries).all(|(x, y)| key(x) == key(y))
-    };
+    let same =
+        |a: &[Entry]| a.len() == entries.len() && a.iter().zip(entries).all(|(x, y)| alike(x, y));
     let guessed = previous.entries.as_ref().zip(base.as_ref());
     guessed.is_some_and(|((e, b), base)| same(e) && b.tree_url("") == base.tree_url(""))
 }
@@ -127,8 +129,20 @@ async fn list_all(
         .await
 }
 
+/// A stream base as the manifest records it.
+pub fn streams_record(b: &StreamBase) -> Streams {
+    Streams {
+        base: b.base.to_string(),
+        namespace: b.namespace.clone(),
+        owner: b.owner.clone(),
+        project: b.project.clone(),
+        uuid: b.uuid.clone(),
+        connection: b.connection.clone(),
+    }
+}
+
 /// The recorded stream base, when it is the run named by (owner, project, uuid).
-pub fn from_record(s: &Streams, owner: &str, project: &str, uuid: &str) -> Option<StreamBase> {
+fn from_record(s: &Streams, owner: &str, project: &str, uuid: &str) -> Option<StreamBase> {
     if (s.owner.as_str(), s.project.as_str(), s.uuid.as_str()) != (owner, project, uuid) {
         return None;
     }
@@ -140,6 +154,50 @@ pub fn from_record(s: &Streams, owner: &str, project: &str, uuid: &str) -> Optio
         uuid: s.uuid.clone(),
         connection: s.connection.clone(),
     })
+}
+
+impl Previous {
+    /// What a previous copy says: where its run served its files (`streams`, from its
+    /// manifest) and, when `old` (its `version.plx.json`) names a run there, the entries to
+    /// list while the version is read. No entries with `--artifact`, whose selection the
+    /// version read decides.
+    pub fn of_copy(
+        reg: &Registry,
+        sel: Selection<'_>,
+        streams: Option<Streams>,
+        old: Option<&ProjectVersion>,
+    ) -> Self {
+        let entries = streams.as_ref().zip(old).and_then(|(s, old)| {
+            if sel.no_artifacts || reg.kind == Kind::Component || !sel.names.is_empty() {
+                return None;
+            }
+            let (lineage, run) = run_of(old, reg);
+            let (run_project, uuid) = run?;
+            let base = from_record(s, &reg.project.owner, &run_project, &uuid)?;
+            Some((plan::entries(&lineage, &base).ok()?, base))
+        });
+        Self { streams, entries }
+    }
+}
+
+/// A version's lineage, and the project and uuid of its run when it has both a run and
+/// lineage entries (the run's project defaults to the registry's).
+fn run_of(
+    version: &ProjectVersion,
+    reg: &Registry,
+) -> (Vec<RunArtifact>, Option<(String, String)>) {
+    let meta = version.meta_info.clone().unwrap_or_default();
+    let lineage = meta.lineage.unwrap_or_default();
+    let run = meta.run.filter(|_| !lineage.is_empty());
+    let uuid = run
+        .as_ref()
+        .and_then(|r| r.uuid.clone())
+        .or_else(|| version.run.clone());
+    let run = run.zip(uuid).map(|(run, uuid)| {
+        let project = run.project.unwrap_or_else(|| reg.project.name.clone());
+        (project, uuid)
+    });
+    (lineage, run)
 }
 
 /// What the entries are read from.
@@ -162,20 +220,10 @@ impl Read<'_> {
         if self.sel.no_artifacts || reg.kind == Kind::Component {
             return Ok((Vec::new(), None));
         }
-        let meta = version.meta_info.clone().unwrap_or_default();
-        let lineage = meta.lineage.unwrap_or_default();
-        let run = meta.run.filter(|_| !lineage.is_empty());
-        let uuid = run
-            .as_ref()
-            .and_then(|r| r.uuid.clone())
-            .or_else(|| version.run.clone());
-        let (Some(run), Some(uuid)) = (run, uuid) else {
+        let (lineage, run) = run_of(version, reg);
+        let Some((run_project, uuid)) = run else {
             return Ok((self.select(Vec::new(), &lineage)?, None));
         };
-        let run_project = run
-            .project
-            .clone()
-            .unwrap_or_else(|| reg.project.name.clone());
         let owner = &reg.project.owner;
         let recorded = cached.and_then(|s| from_record(s, owner, &run_project, &uuid));
         let base = match recorded {

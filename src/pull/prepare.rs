@@ -6,13 +6,13 @@ use serde_json::json;
 
 use super::download::{Downloader, Failure};
 use super::existing::{Existing, keep_unchanged};
-use super::listing::{Listed, Previous, Selection, from_record, list_version};
+use super::listing::{Listed, Previous, Selection, list_version};
 use super::metadata::VERSION_FILE;
-use super::plan::{self, Entry, StreamBase};
+use super::plan::StreamBase;
 use super::resolve::EntryPlan;
-use super::verify::{FileRecord, Streams, read_manifest};
+use super::verify::{FileRecord, read_manifest};
 use super::{Options, fail};
-use crate::api::{Kind, ProjectVersion, Registry, Resource};
+use crate::api::{ProjectVersion, Registry, Resource};
 use crate::exit::Code;
 
 /// A version ready to pull.
@@ -53,16 +53,21 @@ pub async fn prepare(
     // A re-pull trusts where the previous copy's run served its files (one request less),
     // and asks for the run when that no longer answers. It also lists the entries the previous
     // copy had while the version is read, and keeps that listing if the lineage is unchanged.
-    let streams = opts
-        .skip_existing
-        .then(|| read_manifest(dest).ok()?.streams)
-        .flatten();
-    let entries = streams.as_ref().and_then(|s| guess(reg, dest, opts, s));
-    let previous = Previous { streams, entries };
     let sel = Selection {
         no_artifacts: opts.no_artifacts,
         names: &opts.select,
         strict: opts.strict_select,
+    };
+    let previous = match opts.skip_existing {
+        true => {
+            let streams = read_manifest(dest).ok().and_then(|m| m.streams);
+            let old = streams.as_ref().and_then(|_| {
+                let text = std::fs::read(dest.join(VERSION_FILE)).ok()?;
+                serde_json::from_slice(&text).ok()
+            });
+            Previous::of_copy(reg, sel, streams, old.as_ref())
+        }
+        false => Previous::default(),
     };
     let listed = list_version(&dl.client, dl.progress.as_ref(), reg, name, sel, &previous);
     let Listed {
@@ -83,18 +88,6 @@ pub async fn prepare(
         base,
         fingerprint,
     })
-}
-
-/// A stream base as the manifest records it.
-pub fn streams_record(b: &StreamBase) -> Streams {
-    Streams {
-        base: b.base.to_string(),
-        namespace: b.namespace.clone(),
-        owner: b.owner.clone(),
-        project: b.project.clone(),
-        uuid: b.uuid.clone(),
-        connection: b.connection.clone(),
-    }
 }
 
 /// What a staging folder was made for: a changed version or plan starts it afresh.
@@ -147,28 +140,4 @@ async fn from_existing(
         .await
         .map_err(|e| fail(Code::Failure, format!("reading the previous copy: {e}")))?
         .map_err(|e| Failure::io(e).about("reading the previous copy"))
-}
-
-/// The entries the previous copy's `version.plx.json` names, at the recorded streams: what a
-/// re-pull lists while the version is read (nothing when the copy, its run or `--artifact`
-/// make a guess unsafe to skip checking).
-fn guess(
-    reg: &Registry,
-    dest: &std::path::Path,
-    opts: &Options,
-    cached: &Streams,
-) -> Option<(Vec<Entry>, StreamBase)> {
-    if opts.no_artifacts || reg.kind == Kind::Component || !opts.select.is_empty() {
-        return None;
-    }
-    let text = std::fs::read(dest.join(VERSION_FILE)).ok()?;
-    let old: ProjectVersion = serde_json::from_slice(&text).ok()?;
-    let meta = old.meta_info.unwrap_or_default();
-    let lineage = meta.lineage.unwrap_or_default();
-    let run = meta.run?;
-    let uuid = run.uuid.or(old.run)?;
-    let run_project = run.project.unwrap_or_else(|| reg.project.name.clone());
-    let base = from_record(cached, &reg.project.owner, &run_project, &uuid)?;
-    let entries = plan::entries(&lineage, &base).ok()?;
-    Some((entries, base))
 }
